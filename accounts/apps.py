@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("帳號與角色")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

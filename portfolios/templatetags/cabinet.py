@@ -1,0 +1,23 @@
+"""Template helpers for cabinet pages."""
+
+import uuid
+
+from django import template
+from django.urls import reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def cabinet_url(name: str, student_code: uuid.UUID | None = None) -> str:
+    """The URL of a cabinet page: the student's own (``/cabinet/...``) when ``student_code`` is
+    empty, otherwise the viewed student's (``/students/<code>/cabinet/...``)."""
+    if student_code:
+        return reverse(f"portfolios:student_{name}", args=[student_code])
+    return reverse(f"portfolios:{name}")
+
+
+@register.filter
+def mb(value: int) -> str:
+    """Bytes as megabytes with one decimal, 1 MB = 10^6 bytes (docs/units.md)."""
+    return f"{(value or 0) / 1_000_000:.1f} MB"
