@@ -15,5 +15,6 @@ def clear_must_change_password(sender: Any, request: Any, user: Any, **kwargs: A
     if user.must_change_password:
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
-    record_event(actor=user, action="account.password_changed", target=f"user:{user.code}",
-                 request=request)
+    record_event(
+        actor=user, action="account.password_changed", target=f"user:{user.code}", request=request
+    )

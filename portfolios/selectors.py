@@ -123,8 +123,10 @@ def paginate(records: QuerySet[CourseRecord], page_number: str | None) -> Page:
 
 
 def list_attendance(student: Student) -> QuerySet[AttendanceSummary]:
-    return AttendanceSummary.objects.filter(student=student).select_related("term").order_by(
-        "-term__school_year", "-term__semester"
+    return (
+        AttendanceSummary.objects.filter(student=student)
+        .select_related("term")
+        .order_by("-term__school_year", "-term__semester")
     )
 
 
@@ -133,6 +135,6 @@ def list_merits(student: Student) -> QuerySet[MeritRecord]:
 
 
 def list_cadre_records(student: Student) -> QuerySet[CadreRecord]:
-    return CadreRecord.objects.filter(student=student).select_related("term").order_by(
-        "-start_date"
+    return (
+        CadreRecord.objects.filter(student=student).select_related("term").order_by("-start_date")
     )

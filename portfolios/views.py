@@ -7,9 +7,10 @@ someone else's cabinet are audit-logged.
 
 import uuid
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthedRequest
 from accounts.roles import get_role_context
 from audit.actions import record_personal_data_view
 from schools.models import Student
@@ -18,24 +19,24 @@ from schools.permissions import access_student
 from . import selectors
 
 
-def _resolve_student(request: HttpRequest, student_code: uuid.UUID | None, what: str) -> Student:
+def _resolve_student(request: AuthedRequest, student_code: uuid.UUID | None, what: str) -> Student:
     """The student whose cabinet is shown: the user's own, or an allowed other (404 if not)."""
     if student_code is None:
-        student = get_role_context(request.user).student  # type: ignore[arg-type]
+        student = get_role_context(request.user).student
         if student is None:
             raise Http404
         return student
-    student = access_student(request.user, student_code)  # type: ignore[arg-type]
-    record_personal_data_view(viewer=request.user, student=student, what=what, request=request)  # type: ignore[arg-type]
+    student = access_student(request.user, student_code)
+    record_personal_data_view(viewer=request.user, student=student, what=what, request=request)
     return student
 
 
-def _base_context(request: HttpRequest, student: Student) -> dict[str, object]:
+def _base_context(request: AuthedRequest, student: Student) -> dict[str, object]:
     own = student.user_id == request.user.pk
     return {"student": student, "own": own, "student_code": None if own else student.code}
 
 
-def cabinet(request: HttpRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
+def cabinet(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
     """The cabinet's cards with their counts (Taipei platform layout, seed deck)."""
     student = _resolve_student(request, student_code, "cabinet")
     summary = selectors.get_cabinet_summary(student)
@@ -46,7 +47,7 @@ def cabinet(request: HttpRequest, student_code: uuid.UUID | None = None) -> Http
     )
 
 
-def basic_data(request: HttpRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
+def basic_data(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
     """基本資料: register data (ID masked, RULES.md §8.3) and school-entered cadre records."""
     student = _resolve_student(request, student_code, "basic_data")
     summary = selectors.get_cabinet_summary(student)
@@ -61,7 +62,7 @@ def basic_data(request: HttpRequest, student_code: uuid.UUID | None = None) -> H
     )
 
 
-def attendance(request: HttpRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
+def attendance(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
     """出缺勤紀錄 per term, in class periods."""
     student = _resolve_student(request, student_code, "attendance")
     return render(
@@ -71,7 +72,7 @@ def attendance(request: HttpRequest, student_code: uuid.UUID | None = None) -> H
     )
 
 
-def merits(request: HttpRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
+def merits(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
     """獎懲紀錄, newest first."""
     student = _resolve_student(request, student_code, "merits")
     return render(
@@ -91,7 +92,7 @@ def _int_or_none(raw: str | None, allowed: set[int] | None = None) -> int | None
     return value
 
 
-def course_records(request: HttpRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
+def course_records(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
     """修課紀錄 filterable by 學年度 and 學期, ten rows a page; htmx requests get the table only."""
     student = _resolve_student(request, student_code, "course_records")
     years = selectors.course_record_years(student)

@@ -18,6 +18,9 @@ from .calendar import format_term
 from .course_codes import CourseCode, decode_course_code, validate_course_code
 from .identity import mask_id, normalize_id, validate_national_id
 
+GRADE_CHOICES = [(1, _("高一")), (2, _("高二")), (3, _("高三"))]
+SEMESTER_CHOICES = [(1, _("第 1 學期")), (2, _("第 2 學期"))]
+
 school_code_validator = RegexValidator(
     r"^[0-9]{6}$", _("學校代碼應為 6 碼數字。"), code="school_code"
 )
@@ -56,9 +59,7 @@ class Term(models.Model):
     school_year = models.PositiveSmallIntegerField(
         _("學年度"), validators=[MinValueValidator(100), MaxValueValidator(200)]
     )
-    semester = models.PositiveSmallIntegerField(
-        _("學期"), choices=[(1, _("第 1 學期")), (2, _("第 2 學期"))]
-    )
+    semester = models.PositiveSmallIntegerField(_("學期"), choices=SEMESTER_CHOICES)
     start_date = models.DateField(_("開始日期"))
     end_date = models.DateField(_("結束日期"))
     is_current = models.BooleanField(_("目前學期"), default=False)
@@ -126,9 +127,7 @@ class SchoolClass(models.Model):
         School, on_delete=models.CASCADE, related_name="classes", verbose_name=_("學校")
     )
     school_year = models.PositiveSmallIntegerField(_("學年度"))
-    grade = models.PositiveSmallIntegerField(
-        _("年級"), choices=[(1, _("高一")), (2, _("高二")), (3, _("高三"))]
-    )
+    grade = models.PositiveSmallIntegerField(_("年級"), choices=GRADE_CHOICES)
     name = models.CharField(_("班級名稱"), max_length=30)
     homeroom_teacher = models.ForeignKey(
         Teacher,
@@ -249,8 +248,8 @@ class Course(models.Model):
     code = models.CharField(_("課程代碼"), max_length=23, validators=[validate_course_code])
     name = models.CharField(_("科目名稱"), max_length=60)
     credits = models.DecimalField(_("學分數"), max_digits=4, decimal_places=1)
-    grade = models.PositiveSmallIntegerField(_("開課年級"), choices=SchoolClass._meta.get_field("grade").choices)
-    semester = models.PositiveSmallIntegerField(_("開課學期"), choices=Term._meta.get_field("semester").choices)
+    grade = models.PositiveSmallIntegerField(_("開課年級"), choices=GRADE_CHOICES)
+    semester = models.PositiveSmallIntegerField(_("開課學期"), choices=SEMESTER_CHOICES)
 
     class Meta:
         verbose_name = _("課程")
@@ -387,9 +386,7 @@ class AttendanceSummary(models.Model):
 
     @property
     def total_leave(self) -> int:
-        return (
-            self.personal_leave + self.sick_leave + self.official_leave + self.bereavement_leave
-        )
+        return self.personal_leave + self.sick_leave + self.official_leave + self.bereavement_leave
 
 
 class MeritKind(models.TextChoices):

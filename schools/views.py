@@ -2,9 +2,10 @@
 
 import uuid
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthedRequest
 from accounts.models import Role
 from accounts.roles import get_role_context
 from audit.actions import record_event
@@ -14,9 +15,9 @@ from .models import Term
 from .permissions import access_class, access_offering
 
 
-def teacher_home(request: HttpRequest) -> HttpResponse:
+def teacher_home(request: AuthedRequest) -> HttpResponse:
     """任課教師／導師 home: this term's offerings and homeroom classes (404 for non-teachers)."""
-    context = get_role_context(request.user)  # type: ignore[arg-type]
+    context = get_role_context(request.user)
     if context.teacher is None or context.term is None:
         raise Http404
     return render(
@@ -38,13 +39,13 @@ def _term_for_class_year(school_class_school_id: int, school_year: int) -> Term 
     return terms.filter(is_current=True).first() or terms.order_by("-semester").first()
 
 
-def class_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def class_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """A class roster (導師 or registrar), linking to each student's cabinet (read-only)."""
-    school_class = access_class(request.user, code)  # type: ignore[arg-type]
+    school_class = access_class(request.user, code)
     term = _term_for_class_year(school_class.school_id, school_class.school_year)
     members = selectors.list_class_members(school_class, term) if term else []
     record_event(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action="class_roster.view",
         target=f"class:{school_class.code}",
         request=request,
@@ -56,12 +57,12 @@ def class_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     )
 
 
-def offering_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def offering_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """An offering's roster with scores (任課教師 or registrar)."""
-    offering = access_offering(request.user, code)  # type: ignore[arg-type]
+    offering = access_offering(request.user, code)
     records = offering.records.select_related("student").order_by("student__student_number")
     record_event(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action="offering_roster.view",
         target=f"offering:{offering.code}",
         request=request,
@@ -71,9 +72,9 @@ def offering_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     )
 
 
-def registrar_home(request: HttpRequest) -> HttpResponse:
+def registrar_home(request: AuthedRequest) -> HttpResponse:
     """註冊組／教務處 home: the current term, school counts and classes (404 for others)."""
-    context = get_role_context(request.user)  # type: ignore[arg-type]
+    context = get_role_context(request.user)
     if not context.has(Role.REGISTRAR) or context.term is None:
         raise Http404
     term = context.term

@@ -194,7 +194,9 @@ if env_str("LICHENG_REDIS_URL", ""):
     }
 MAILERS = {
     "default": {
-        "BACKEND": env_str("LICHENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+        "BACKEND": env_str(
+            "LICHENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        )
     }
 }
 DEFAULT_FROM_EMAIL = env_str("LICHENG_FROM_EMAIL", "licheng@localhost")

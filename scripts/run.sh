@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make run: the product on the embedded set-up (SQLite in var/, files in var/media, one worker).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/system-deps.sh run
+scripts/bootstrap-venv.sh requirements.txt
+PY=.venv/bin/python
+mkdir -p var
+[ -s var/secret_key ] || $PY -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+export LICHENG_SECRET_KEY="$(cat var/secret_key)"
+export DJANGO_SETTINGS_MODULE=config.settings.base
+export LICHENG_ALLOWED_HOSTS="${LICHENG_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+HOST=${LICHENG_HOST:-127.0.0.1}; PORT=${LICHENG_PORT:-8000}
+
+$PY manage.py migrate --noinput -v0
+$PY manage.py compilemessages --ignore=.venv --ignore=var -v0
+$PY manage.py collectstatic --noinput -v0
+if [ ! -f var/.demo-loaded ]; then
+  echo "Loading the demo school (first run)…"
+  $PY manage.py load_demo_school >/dev/null
+  touch var/.demo-loaded
+fi
+
+$PY manage.py db_worker >var/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+
+echo
+echo "Licheng is running at http://$HOST:$PORT/  (Ctrl-C stops it; the task worker logs to var/worker.log)"
+$PY manage.py print_demo_logins
+echo
+.venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers 3 --threads 4 \
+  --worker-class gthread --access-logfile - --error-logfile - --log-level warning
