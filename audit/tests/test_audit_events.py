@@ -116,11 +116,6 @@ def test_audit_event_cannot_be_deleted(school_world: SchoolWorld, registrar: Use
     assert AuditEvent.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AuditEvent is append-only only per instance (save/delete overrides); "
-    "QuerySet.update() and QuerySet.delete() bypass them.",
-)
 def test_audit_events_cannot_be_rewritten_in_bulk(
     school_world: SchoolWorld, registrar: User
 ) -> None:

@@ -139,11 +139,6 @@ def test_registrar_adds_a_student_to_own_school(
     assert school_world.school.students.filter(student_number="X0001").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SchoolScopedAdmin scopes get_queryset only; the add/change form's school "
-    "ForeignKey lists every school, so a registrar can write rows into another school.",
-)
 def test_registrar_cannot_add_a_student_to_another_school(
     school_world: SchoolWorld, registrar: User, client_for: Callable[[User], Client]
 ) -> None:
@@ -154,11 +149,6 @@ def test_registrar_cannot_add_a_student_to_another_school(
     assert list(school_world.other_school.students.all()) == [school_world.other_school_student]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formfield_for_foreignkey is not scoped: the registrar's admin forms offer other "
-    "schools' schools, terms and classes.",
-)
 @pytest.mark.parametrize(
     ("model", "field"),
     [("student", "school"), ("classmembership", "term"), ("classmembership", "school_class")],

@@ -59,11 +59,13 @@ def test_non_alphanumeric_character_is_rejected_r2_3_1() -> None:
     assert course_code_error(raw) == f"課程代碼應為 23 碼英數字，收到 23 碼：「{raw}」。"
 
 
-def test_lowercase_code_is_decoded_as_upper_case_r2_3_1() -> None:
-    """``decode_course_code`` is tolerant of case; what it returns is always upper case."""
+def test_lowercase_code_is_refused_r2_3_1() -> None:
+    """Course codes are ``[0-9A-Z]`` only (RULES.md §2.3.1): a lower-case code is refused, so
+    one code never exists in two spellings."""
     raw = KNOWN.replace("H", "h").replace("A", "a")
 
-    assert decode_course_code(raw).code == KNOWN
+    with pytest.raises(ValidationError):
+        decode_course_code(raw)
 
 
 @pytest.mark.parametrize("category", ["0", "B", "C", "F", "Z"])

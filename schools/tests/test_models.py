@@ -102,11 +102,6 @@ def test_course_category_comes_from_position_17_r2_3_1() -> None:
     assert CourseFactory.create(category="8", attribute="D").category == "團體活動時間"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validate_course_code upper-cases before matching, so Course.full_clean() accepts a "
-    "lower-case code and the row is stored lower-case (RULES.md §2.3.1: [0-9A-Z] only).",
-)
 def test_course_with_lowercase_code_is_refused_or_stored_upper_case_r2_3_1() -> None:
     school = SchoolFactory.create()
     good = CourseFactory.build(school=school).code

@@ -90,12 +90,6 @@ def test_registrar_of_last_year_gets_404_r1(
     assert client_for(former).get(reverse("schools:registrar_home")).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registrar_home renders role_context.term.school, i.e. the school of the person's "
-    "Teacher/Student row, not the school of their REGISTRAR assignment: a teacher of school A "
-    "who is registrar of school B sees school A's registrar page.",
-)
 def test_registrar_home_shows_the_school_of_the_registrar_assignment_r1(
     school_world: SchoolWorld, client_for: Callable[[User], Client]
 ) -> None:
