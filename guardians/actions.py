@@ -1,7 +1,9 @@
 """Use cases of the binding flow (STYLE.md: one function per use case, keyword-only args).
 
 Each checks what it must, writes in a transaction, records an audit row where a person's
-data is read or changed, and sends mail after commit. Errors are
+data is read or changed, and sends mail once its transaction block has committed (callers
+run in autocommit; do not wrap these in an outer ``atomic``, or mail could precede a
+rollback). Errors are
 ``django.core.exceptions.ValidationError`` with Traditional Chinese messages.
 """
 
@@ -267,8 +269,23 @@ def submit_applications(
     Needs every step done (RELIABILITY.md A3): a verified address, at least one student, the
     current consent accepted and the parent's data. Refuses a parent ID equal to a student's
     (the issue item 7) and a student the same parent already has a pending or approved
-    application for. Sends the parent a receipt email after commit.
+    application for. All rows or none (ASVS 2.3.3). Sends the parent a receipt email once
+    the rows are committed.
     """
+    created = _create_applications(state=state, signature_png=signature_png, request=request)
+    assert state.parent is not None
+    body = render_to_string(
+        "guardians/email/submitted.txt",
+        {"applications": created, "parent_name": state.parent.name},
+    )
+    send_mail("【歷程】親子綁定申請已送出", body, None, [state.parent.email])
+    return created
+
+
+@transaction.atomic
+def _create_applications(
+    *, state: flow.FlowState, signature_png: bytes, request: HttpRequest | None
+) -> list[BindingApplication]:
     parent = state.parent
     if parent is None or not state.students or state.consent_version is None:
         raise ValidationError("申請資料不完整，請依步驟填寫。", code="incomplete")
@@ -315,11 +332,6 @@ def submit_applications(
             detail={"relationship": application.relationship, "via": state.channel},
         )
         created.append(application)
-    body = render_to_string(
-        "guardians/email/submitted.txt", {"applications": created, "parent_name": parent.name}
-    )
-    email = parent.email
-    transaction.on_commit(lambda: send_mail("【歷程】親子綁定申請已送出", body, None, [email]))
     return created
 
 
@@ -438,7 +450,6 @@ def set_password_url(user: User, request: HttpRequest | None) -> str:
     return f"{getattr(settings, 'LICHENG_BASE_URL', 'http://127.0.0.1:8000')}{path}"
 
 
-@transaction.atomic
 def approve_application(
     *, actor: User, application: BindingApplication, request: HttpRequest | None = None
 ) -> Guardianship:
@@ -448,6 +459,23 @@ def approve_application(
     set-password link, the Taipei-scheme notice, or a notice for an existing account).
     Raises ``ValidationError`` when not pending or not the student's homeroom teacher.
     """
+    binding, locked, account = _approve(actor=actor, application=application, request=request)
+    context = {
+        "application": locked,
+        "login": account.user.username,
+        "scheme": account.scheme,
+        "link": set_password_url(account.user, request) if account.scheme == "link" else "",
+        "login_url": request.build_absolute_uri(reverse("account_login")) if request else "",
+    }
+    body = render_to_string("guardians/email/approved.txt", context)
+    send_mail("【歷程】親子綁定已通過", body, None, [locked.email])
+    return binding
+
+
+@transaction.atomic
+def _approve(
+    *, actor: User, application: BindingApplication, request: HttpRequest | None
+) -> tuple[Guardianship, BindingApplication, "ParentAccount"]:
     locked = _lock_for_review(actor, application)
     account = _parent_account(locked)
     now = timezone.now()
@@ -475,20 +503,9 @@ def approve_application(
         request=request,
         detail={"account_created": account.created, "password_scheme": account.scheme},
     )
-    context = {
-        "application": locked,
-        "login": account.user.username,
-        "scheme": account.scheme,
-        "link": set_password_url(account.user, request) if account.scheme == "link" else "",
-        "login_url": request.build_absolute_uri(reverse("account_login")) if request else "",
-    }
-    body = render_to_string("guardians/email/approved.txt", context)
-    email = locked.email
-    transaction.on_commit(lambda: send_mail("【歷程】親子綁定已通過", body, None, [email]))
-    return binding
+    return binding, locked, account
 
 
-@transaction.atomic
 def reject_application(
     *,
     actor: User,
@@ -498,6 +515,20 @@ def reject_application(
 ) -> BindingApplication:
     """The homeroom teacher rejects with a reason (required, ≤ 200 characters; the issue
     item 6). Records an audit row and emails the parent the reason after commit."""
+    locked = _reject(actor=actor, application=application, reason=reason, request=request)
+    body = render_to_string("guardians/email/rejected.txt", {"application": locked})
+    send_mail("【歷程】親子綁定申請已退回", body, None, [locked.email])
+    return locked
+
+
+@transaction.atomic
+def _reject(
+    *,
+    actor: User,
+    application: BindingApplication,
+    reason: str,
+    request: HttpRequest | None,
+) -> BindingApplication:
     locked = _lock_for_review(actor, application)
     locked.state = ApplicationState.REJECTED
     locked.reviewer = actor
@@ -511,9 +542,6 @@ def reject_application(
         student=locked.student,
         request=request,
     )
-    body = render_to_string("guardians/email/rejected.txt", {"application": locked})
-    email = locked.email
-    transaction.on_commit(lambda: send_mail("【歷程】親子綁定申請已退回", body, None, [email]))
     return locked
 
 
