@@ -20,6 +20,7 @@ from .factories import (
     TermFactory,
     UserFactory,
     enrol,
+    ensure_consent,
     make_national_id,
     signature_data_url,
 )
@@ -50,6 +51,7 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:  # type: ignore[no-untyped-def]
+    ensure_consent()
     school = SchoolFactory.create(name="私立歷程高級商工職業學校")
     other_school = SchoolFactory.create(name="市立他校高級中學")
     term = TermFactory.create(school=school)

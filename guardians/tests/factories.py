@@ -99,3 +99,21 @@ def signature_data_url(width: int = 600, height: int = 200, ink: bool = True) ->
     out = io.BytesIO()
     image.save(out, format="PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def ensure_consent() -> None:
+    """Version 1 of the consent statement, as the data migration seeds it (a flush by a
+    transactional test removes migration data)."""
+    import importlib
+
+    from guardians.models import ConsentStatement
+
+    seed = importlib.import_module("guardians.migrations.0004_seed_consent_statement")
+    ConsentStatement.objects.get_or_create(
+        version=1,
+        defaults={
+            "title": seed.TITLE,
+            "body": seed.BODY,
+            "published_at": datetime.datetime(2025, 8, 1, tzinfo=datetime.UTC),
+        },
+    )
