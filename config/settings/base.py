@@ -212,3 +212,18 @@ LOGGING = {
 
 # --- Licheng --------------------------------------------------------------------------------
 LICHENG_SITE_NAME = _("歷程 Licheng 學習歷程檔案平臺")
+
+# --- Text messages (guardians.sms) ----------------------------------------------------------
+# guardians.sms.ConsoleBackend (make run), FileBackend, LocmemBackend (tests) or
+# HttpGatewayBackend (production: POSTs JSON to LICHENG_SMS_URL with Basic or Bearer auth).
+LICHENG_SMS = {
+    "BACKEND": env_str("LICHENG_SMS_BACKEND", "guardians.sms.ConsoleBackend"),
+    "OPTIONS": {
+        "url": env_str("LICHENG_SMS_URL", ""),
+        "username": env_str("LICHENG_SMS_USERNAME", ""),
+        "password": env_str("LICHENG_SMS_PASSWORD", ""),
+        "token": env_str("LICHENG_SMS_TOKEN", ""),
+        "sender": env_str("LICHENG_SMS_SENDER", ""),
+        "timeout": env_int("LICHENG_SMS_TIMEOUT", 10),
+    },
+}
