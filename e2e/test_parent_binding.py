@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from guardians.models import ApplicationState, BindingApplication, Guardianship
 from guardians.tests.factories import (
@@ -22,7 +22,7 @@ from guardians.tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 TEACHER_PASSWORD = "pw-Licheng-2025"
 PARENT_EMAIL = "lin.mama@example.com"
 NEW_PASSWORD = "Morning-Tea-2025"
