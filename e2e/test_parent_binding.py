@@ -74,7 +74,7 @@ def login(page: Page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", password)
-    page.locator("main button[type=submit]").click()
+    page.locator("form.login-form button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 

@@ -35,6 +35,15 @@ def visible_review_applications(user: User) -> QuerySet[BindingApplication]:
     )
 
 
+def access_review_queue(user: User) -> QuerySet[BindingApplication]:
+    """The review queue of a homeroom teacher of the current school year; 404 for everyone
+    else (the docs' URL map: the queue is the homeroom teacher's page, not an empty page for
+    every signed-in person)."""
+    if not get_role_context(user).has(Role.HOMEROOM_TEACHER):
+        raise Http404
+    return visible_review_applications(user)
+
+
 def can_review_application(user: User, application: BindingApplication) -> bool:
     """True when the person homerooms the student's class this term and the application is
     pending (RELIABILITY.md A3: approval by any other teacher refused)."""
@@ -50,7 +59,13 @@ def access_application_for_review(user: User, code: uuid.UUID) -> BindingApplica
 
 
 def owns_application(state: FlowState, application: BindingApplication) -> bool:
-    """True when the flow's verified address is the application's (the parent's own)."""
+    """True when the flow's verified address is the application's (the parent's own).
+
+    Only the address the application was verified with counts: the other one was typed in
+    step 4 and never proved, so whoever verifies it must not see the application (its PDF
+    carries the student's full name) nor cancel it."""
+    if application.verified_channel != state.channel:
+        return False
     if state.channel == CodeChannel.EMAIL:
         return application.email == state.destination
     return application.phone == state.destination
@@ -85,6 +100,14 @@ def visible_bindings_for_staff(user: User) -> QuerySet[Guardianship]:
     if not context.has(Role.SYSTEM_ADMIN):
         queryset = queryset.filter(student__school_id__in=context.registrar_school_ids)
     return queryset.order_by("student__school__name", "student__student_number")
+
+
+def access_binding_list(user: User) -> QuerySet[Guardianship]:
+    """The bindings page of a registrar or a system admin; 404 for everyone else."""
+    context = get_role_context(user)
+    if not (context.has(Role.SYSTEM_ADMIN) or context.registrar_school_ids):
+        raise Http404
+    return visible_bindings_for_staff(user)
 
 
 def access_binding_for_unbind(user: User, code: uuid.UUID) -> Guardianship:

@@ -24,8 +24,8 @@ from .pdf import pdf_response
 from .permissions import (
     access_application_for_review,
     access_binding_for_unbind,
-    visible_bindings_for_staff,
-    visible_review_applications,
+    access_binding_list,
+    access_review_queue,
 )
 from .signatures import to_data_url
 from .tokens import set_password_token
@@ -42,8 +42,9 @@ def _render(
 @require_GET
 def review_list(request: AuthedRequest) -> HttpResponse:
     """The homeroom teacher's queue: pending applications of the own class this term
-    (RULES.md §1; RELIABILITY.md A3). Names only; details are read on the detail page."""
-    applications = visible_review_applications(request.user)
+    (RULES.md §1; RELIABILITY.md A3). Names only; details are read on the detail page.
+    Anyone who homerooms no class this school year gets 404."""
+    applications = access_review_queue(request.user)
     return _render(request, "guardians/reviews/list.html", {"applications": applications})
 
 
@@ -115,8 +116,8 @@ def review_pdf(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
 @require_GET
 def binding_list(request: AuthedRequest) -> HttpResponse:
     """Registrar: the school's active bindings, each with an unbind button (the issue item
-    8). Others see an empty list."""
-    bindings = visible_bindings_for_staff(request.user)
+    8); a system admin sees every school's. Everyone else gets 404."""
+    bindings = access_binding_list(request.user)
     return _render(request, "guardians/bindings.html", {"bindings": bindings})
 
 

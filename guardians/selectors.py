@@ -44,10 +44,11 @@ def find_student(*, school: School, national_id: str) -> Student | None:
 
 def applications_for_destination(channel: str, destination: str) -> QuerySet[BindingApplication]:
     """Applications whose verified address is ``destination`` (the progress table, deck
-    親子帳號綁定操作指引(7)), newest first."""
+    親子帳號綁定操作指引(7)), newest first. An application verified by the other channel is
+    not matched on its typed, unproved address (``permissions.owns_application``)."""
     condition = Q(email=destination) if channel == CodeChannel.EMAIL else Q(phone=destination)
     return (
-        BindingApplication.objects.filter(condition)
+        BindingApplication.objects.filter(condition, verified_channel=channel)
         .select_related("student__school")
         .order_by("-created_at")
     )

@@ -175,7 +175,8 @@ def bind_verify(request: HttpRequest) -> HttpResponse:
 def _require_state(
     view: Callable[..., HttpResponse],
 ) -> Callable[..., HttpResponse]:
-    """Flow views need a verified state (RELIABILITY.md A3: steps in order)."""
+    """Flow views need a verified state (RELIABILITY.md A3: steps in order). Put it under the
+    method decorator, so a wrong method is 405 before any flow check."""
 
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         state = flow.load(request.session)
@@ -277,8 +278,8 @@ def _check_student_input(request: HttpRequest) -> tuple[dict[str, str], dict[str
     return values, errors, match
 
 
-@_require_state
 @require_http_methods(["GET", "POST"])
+@_require_state
 def bind_student(request: HttpRequest, state: FlowState) -> HttpResponse:
     """Step 2: relationship, 學層, school and the student's ID (deck 親子帳號綁定操作指引(2)–(3);
     the issue item 2). POST adds the student to the application list."""
@@ -302,8 +303,8 @@ def bind_student(request: HttpRequest, state: FlowState) -> HttpResponse:
     return redirect("guardians:bind_students")
 
 
-@_require_state
 @require_POST
+@_require_state
 def bind_check_student(request: HttpRequest, state: FlowState) -> HttpResponse:
     """htmx 驗證 button: check digit (RULES.md §8.2), then a match in the chosen school only;
     returns the masked confirmation or the message (the issue item 2)."""
@@ -318,8 +319,8 @@ def bind_check_student(request: HttpRequest, state: FlowState) -> HttpResponse:
     )
 
 
-@_require_state
 @require_GET
+@_require_state
 def bind_schools(request: HttpRequest, state: FlowState) -> HttpResponse:
     """htmx: the school options of a 學層 (deck 親子帳號綁定操作指引(3))."""
     level = request.GET.get("school_level", "")
@@ -347,8 +348,8 @@ def _chosen_students(state: FlowState) -> list[dict[str, Any]]:
     return rows
 
 
-@_require_state
 @require_http_methods(["GET", "POST"])
+@_require_state
 def bind_students(request: HttpRequest, state: FlowState) -> HttpResponse:
     """Step 2 confirmation: the students so far, masked; add another or go on (deck
     親子帳號綁定操作指引(4)). POST ``remove=<index>`` drops one."""
@@ -370,8 +371,8 @@ def bind_students(request: HttpRequest, state: FlowState) -> HttpResponse:
 # --- Step 3: consent ------------------------------------------------------------------------------
 
 
-@_require_state
 @require_http_methods(["GET", "POST"])
+@_require_state
 def bind_consent(request: HttpRequest, state: FlowState) -> HttpResponse:
     """Step 3: read the versioned statement to the end and tick (deck 親子帳號綁定操作指引(5);
     the issue item 3). Stores the version and the time accepted."""
@@ -427,8 +428,8 @@ def _same_as_student(state: FlowState, national_id: str) -> str:
     return ""
 
 
-@_require_state
 @require_http_methods(["GET", "POST"])
+@_require_state
 def bind_parent(request: HttpRequest, state: FlowState) -> HttpResponse:
     """Step 4: the parent's ID (validated, shown masked), name, email (the future login),
     phone and e-signature (deck 親子帳號綁定操作指引(6); the issue items 4 and 7)."""
@@ -494,8 +495,8 @@ def bind_parent(request: HttpRequest, state: FlowState) -> HttpResponse:
     return redirect("guardians:bind_review")
 
 
-@_require_state
 @require_POST
+@_require_state
 def bind_check_parent_id(request: HttpRequest, state: FlowState) -> HttpResponse:
     """htmx 驗證 button for the parent's ID: the masked value or the message (RULES.md §8)."""
     try:
@@ -511,8 +512,8 @@ def bind_check_parent_id(request: HttpRequest, state: FlowState) -> HttpResponse
     )
 
 
-@_require_state
 @require_http_methods(["GET", "POST"])
+@_require_state
 def bind_review(request: HttpRequest, state: FlowState) -> HttpResponse:
     """Review page, then submit (deck 親子帳號綁定操作指引(6): 返回修改 / 送出資料)."""
     if state.parent is None:
@@ -549,8 +550,8 @@ def bind_review(request: HttpRequest, state: FlowState) -> HttpResponse:
 # --- Progress, cancel, PDF ------------------------------------------------------------------------
 
 
-@_require_state
 @require_GET
+@_require_state
 def bind_progress(request: HttpRequest, state: FlowState) -> HttpResponse:
     """The parent's applications per student with their states (deck 親子帳號綁定操作指引(7);
     the issue item 5)."""
@@ -562,8 +563,8 @@ def bind_progress(request: HttpRequest, state: FlowState) -> HttpResponse:
     )
 
 
-@_require_state
 @require_POST
+@_require_state
 def bind_cancel(request: HttpRequest, state: FlowState, code: uuid.UUID) -> HttpResponse:
     """The trash icon: cancel one pending application of the parent's own."""
     application = access_own_application(state, code)
@@ -577,8 +578,8 @@ def bind_cancel(request: HttpRequest, state: FlowState, code: uuid.UUID) -> Http
     return redirect("guardians:bind_progress")
 
 
-@_require_state
 @require_GET
+@_require_state
 def bind_pdf(request: HttpRequest, state: FlowState, code: uuid.UUID) -> HttpResponse:
     """The application form as a PDF (deck 親子帳號綁定操作指引(7): 下載申請書)."""
     application = access_own_application(state, code)
