@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "guardians",
     "audit",
     "central",
+    "files",
 ]
 
 MIDDLEWARE = [
@@ -163,7 +164,23 @@ MEDIA_ROOT = Path(env_str("LICHENG_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Portfolio files, content-addressed (files app). See files/storage.py.
+    "blobs": {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
+    },
 }
+# Optional second copy written before an upload is acknowledged (RELIABILITY.md D2).
+if env_str("LICHENG_REPLICA_ROOT", ""):
+    STORAGES["blobs_replica"] = {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": env_str("LICHENG_REPLICA_ROOT", "")},
+    }
+# Uploads always stream to a temporary file, hashed on the way (never read whole into memory).
+FILE_UPLOAD_HANDLERS = ["files.upload_handlers.HashingTemporaryFileUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env_str("LICHENG_UPLOAD_TEMP_DIR", "") or None
+FILE_UPLOAD_PERMISSIONS = 0o640
+DATA_UPLOAD_MAX_NUMBER_FILES = 4
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security headers -----------------------------------------------------------------------
