@@ -21,3 +21,16 @@ def cabinet_url(name: str, student_code: uuid.UUID | None = None) -> str:
 def mb(value: int) -> str:
     """Bytes as megabytes with one decimal, 1 MB = 10^6 bytes (docs/units.md)."""
     return f"{(value or 0) / 1_000_000:.1f} MB"
+
+
+@register.filter
+def previewable(content_type: str) -> bool:
+    """Only images and PDFs get an inline preview (RELIABILITY.md I4)."""
+    from files.rules import INLINE_TYPES
+
+    return content_type in INLINE_TYPES
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    return mapping.get(key) if mapping else None

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from accounts.http import AuthedRequest
 
 from .. import selectors
+from ..models import PerformanceGroup
 from .common import base_context, resolve_student
 
 
@@ -23,7 +24,15 @@ def cabinet(request: AuthedRequest, student_code: uuid.UUID | None = None) -> Ht
     return render(
         request,
         "portfolios/cabinet.html",
-        {**base_context(request, student), "summary": summary},
+        {
+            **base_context(request, student),
+            "summary": summary,
+            "group_cards": [
+                (value, label, summary.group_counts.get(value, 0))
+                for value, label in PerformanceGroup.choices
+                if value != PerformanceGroup.CADRE
+            ],
+        },
     )
 
 
