@@ -80,7 +80,8 @@ def size_rejection(size: int, limit: int, *, at_least: bool = False) -> FileReje
     if size >= 100_000 and round(size / 1_000_000, 1) <= round(limit / 1_000_000, 1):
         shown, shown_limit = f"{size:,} 位元組", f"{shown_limit}（{limit:,} 位元組）"
     verb = "大於" if at_least else "為"
-    return FileRejected(f"檔案{verb} {shown}，超過 {shown_limit} 上限", code="too_large")
+    gap = " " if shown_limit[-1].isascii() else ""  # "4 MB 上限" but "2,000 位元組上限"
+    return FileRejected(f"檔案{verb} {shown}，超過 {shown_limit}{gap}上限", code="too_large")
 
 
 # --- Local copy ---------------------------------------------------------------------------
