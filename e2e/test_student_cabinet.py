@@ -22,7 +22,7 @@ def login(page: Page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form.login-form button[type=submit]")
 
 
 def test_demo_student_logs_in_and_sees_cabinet_with_real_counts(

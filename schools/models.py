@@ -305,6 +305,11 @@ class CourseOffering(models.Model):
         verbose_name = _("開課")
         verbose_name_plural = _("開課")
         ordering = ["term", "course__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "course", "school_class"], name="unique_offering"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.term} {self.course.name}"
