@@ -65,6 +65,20 @@ def copies() -> list[tuple[str, Storage]]:
     return found
 
 
+def referencing_relations() -> list[tuple[type[models.Model], str]]:
+    """(model, field name) of every foreign key or many-to-many pointing at Blob.
+
+    Includes hidden relations (``related_name="+"``), which ``_meta.related_objects`` omits.
+    """
+    found: list[tuple[type[models.Model], str]] = []
+    for rel in Blob._meta.get_fields(include_hidden=True):
+        if rel.auto_created and not rel.concrete and isinstance(rel, models.ForeignObjectRel):
+            model = rel.related_model
+            if isinstance(model, type) and not model._meta.abstract:
+                found.append((model, rel.field.name))
+    return found
+
+
 def _student_path(model: type[models.Model], skip: str) -> str | None:
     # A referencing model names its student directly, or through one foreign key.
     names = {f.name: f for f in model._meta.get_fields()}
@@ -85,17 +99,13 @@ def _student_path(model: type[models.Model], skip: str) -> str | None:
 def affected_students(sha256s: set[str]) -> dict[str, list[str]]:
     """sha256 → descriptions of the students whose rows reference that blob.
 
-    Found generically through ``Blob._meta.related_objects``: any referencing model with a
-    ``student`` foreign key (directly or one hop away).
+    Found generically through the relations pointing at Blob (hidden ones included): any
+    referencing model with a ``student`` foreign key, directly or one foreign key away.
     """
     result: dict[str, set[str]] = defaultdict(set)
     if not sha256s:
         return {}
-    for rel in Blob._meta.related_objects:
-        model = rel.related_model
-        if not isinstance(model, type):
-            continue
-        fk = rel.field.name
+    for model, fk in referencing_relations():
         path = _student_path(model, fk)
         if path is None:
             continue
