@@ -6,7 +6,6 @@ from django.urls import reverse
 from accounts.models import Role
 from audit.models import AuditEvent
 from portfolios.models import ConsultationKind, ConsultationRecord
-
 from schools.models import School, SchoolClass, Term
 
 from .conftest import SchoolWorld, assign_role, make_student, make_teacher
