@@ -26,11 +26,13 @@ class DescriptionField(forms.CharField):
 
 class FilesMixin(forms.Form):
     document = forms.FileField(
+        allow_empty_file=True,
         label=_("文件（pdf、jpg、png，4 MB 以內）"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": FILE_ACCEPT_DOCUMENT}),
     )
-    media = forms.FileField(
+    media_file = forms.FileField(
+        allow_empty_file=True,
         label=_("影音檔案（mp3、mp4，10 MB 以內）"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": FILE_ACCEPT_MEDIA}),
@@ -50,8 +52,11 @@ class OutcomeUploadForm(FilesMixin):
         field.queryset = (  # type: ignore[attr-defined]
             CourseRecord.objects.filter(student=student)
             .select_related("offering__term", "offering__course")
-            .order_by("-offering__term__school_year", "-offering__term__semester",
-                      "offering__course__code")  # fmt: skip
+            .order_by(
+                "-offering__term__school_year",
+                "-offering__term__semester",
+                "offering__course__code",
+            )
         )
         field.label_from_instance = lambda r: (  # type: ignore[attr-defined]
             f"{r.offering.term.school_year}-{r.offering.term.semester} {r.offering.course.name}"
@@ -93,7 +98,9 @@ class WindowForm(forms.Form):
     term = forms.ModelChoiceField(label=_("學期"), queryset=Term.objects.none())
     kind = forms.ChoiceField(label=_("類別"), choices=WindowKind.choices)
     opens_at = forms.DateTimeField(label=_("開始時間（臺北時間）"), widget=LocalDateTimeInput())
-    closes_at = forms.DateTimeField(label=_("截止時間（臺北時間，不含）"), widget=LocalDateTimeInput())
+    closes_at = forms.DateTimeField(
+        label=_("截止時間（臺北時間，不含）"), widget=LocalDateTimeInput()
+    )
     upload_cap = forms.IntegerField(
         label=_("每學期上傳課程學習成果上限（選填，只用於學生上傳）"), required=False, min_value=1
     )
@@ -138,6 +145,7 @@ class ConsultationForm(forms.Form):
     kind = forms.ChoiceField(label=_("諮詢方式"), choices=ConsultationKind.choices)
     description = DescriptionField(label=_("諮詢內容簡述"))
     attachment = forms.FileField(
+        allow_empty_file=True,
         label=_("附件（pdf、jpg、png，2 MB 以內，選填）"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": FILE_ACCEPT_DOCUMENT}),

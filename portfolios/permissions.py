@@ -31,6 +31,8 @@ def can_certify(user: User, outcome: CourseOutcome) -> bool:
     if teacher is None:
         return False
     offering = outcome.course_record.offering
+    if offering.teacher_id is None:
+        return False
     if offering.teacher_id == teacher.pk:
         return True
     return ProxyCertifier.objects.filter(
@@ -47,12 +49,15 @@ def access_outcome(user: User, code: uuid.UUID, *, for_write: bool = False) -> C
     """Fetch an outcome by code; for_write: only its student. 404 for missing and not-yours."""
     outcome = (
         CourseOutcome.objects.select_related(
-            "student__school", "course_record__offering__term", "course_record__offering__course",
-            "document_blob", "media_blob",
+            "student__school",
+            "course_record__offering__term",
+            "course_record__offering__course",
+            "document_blob",
+            "media_blob",
         )
         .filter(code=code)
         .first()
-    )  # fmt: skip
+    )
     if outcome is None:
         raise Http404
     if for_write:

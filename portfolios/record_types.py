@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import Code, CodeList, RecordType
@@ -18,20 +19,26 @@ from .models import Code, CodeList, RecordType
 @dataclass(frozen=True)
 class FieldSpec:
     key: str
-    label: str
+    label: str | Promise
     kind: str = "text"  # text | date | int | decimal | code
     required: bool = True
     code_list: str = ""
     max_length: int = 60
 
 
-def _f(key: str, label: str, kind: str = "text", required: bool = True, code_list: str = "",
-       max_length: int = 60) -> FieldSpec:  # fmt: skip
-    return FieldSpec(key, str(label), kind, required, code_list, max_length)
+def _f(
+    key: str,
+    label: str | Promise,
+    kind: str = "text",
+    required: bool = True,
+    code_list: str = "",
+    max_length: int = 60,
+) -> FieldSpec:
+    return FieldSpec(key, label, kind, required, code_list, max_length)
 
 
-START = ("start_date", _("開始日期"), "date")
-END = ("end_date", _("結束日期"), "date")
+START: tuple[str, str | Promise, str] = ("start_date", _("開始日期"), "date")
+END: tuple[str, str | Promise, str] = ("end_date", _("結束日期"), "date")
 
 TYPE_FIELDS: dict[str, list[FieldSpec]] = {
     RecordType.CADRE: [
@@ -192,5 +199,5 @@ def display_details(record_type: str, details: dict[str, Any]) -> list[tuple[str
             continue
         if spec.kind == "code":
             value = codes.get((spec.code_list, value), value)
-        rows.append((spec.label, str(value)))
+        rows.append((str(spec.label), str(value)))
     return rows

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.calendar import format_roc_date
-from schools.models import Student, Term
+from schools.models import School, Student, Term
 
 from .models import Window, WindowExtension, WindowKind
 
@@ -64,17 +64,23 @@ def window_state(
     closes_at = window.closes_at
     extended = False
     if student is not None:
-        latest = WindowExtension.objects.filter(window=window).filter(
-            Q(student=student)
-            | Q(school_class__memberships__student=student, school_class__memberships__term=term)
-        ).aggregate(latest=Max("closes_at"))["latest"]
+        latest = (
+            WindowExtension.objects.filter(window=window)
+            .filter(
+                Q(student=student)
+                | Q(
+                    school_class__memberships__student=student, school_class__memberships__term=term
+                )
+            )
+            .aggregate(latest=Max("closes_at"))["latest"]
+        )
         if latest is not None and latest > closes_at:
             closes_at, extended = latest, True
     is_open = window.opens_at <= now < closes_at
     return WindowState(kind, window, is_open, window.opens_at, closes_at, extended)
 
 
-def tick_window_state(school_year: int, school: object, student: Student) -> WindowState:
+def tick_window_state(school_year: int, school: School, student: Student) -> WindowState:
     """The tick window for a school year: the first of its terms' tick windows that is open,
     else the latest one (RULES.md §3: ticking is per school year)."""
     terms = Term.objects.filter(school=school, school_year=school_year).order_by("-semester")
@@ -83,4 +89,8 @@ def tick_window_state(school_year: int, school: object, student: Student) -> Win
         if state.is_open:
             return state
     with_window = [s for s in states if s.window is not None]
-    return with_window[0] if with_window else WindowState(WindowKind.TICK, None, False, None, None, False)
+    return (
+        with_window[0]
+        if with_window
+        else WindowState(WindowKind.TICK, None, False, None, None, False)
+    )

@@ -133,8 +133,13 @@ def get_cabinet_summary(student: Student) -> CabinetSummary:
     rules = RuleSet.for_year(year) if year else None
     used = sum(
         counted[key]
-        for key in ("bytes_outcome_doc", "bytes_outcome_media", "bytes_perf_doc",
-                    "bytes_perf_media", "bytes_consultation")  # fmt: skip
+        for key in (
+            "bytes_outcome_doc",
+            "bytes_outcome_media",
+            "bytes_perf_doc",
+            "bytes_perf_media",
+            "bytes_consultation",
+        )
     )
     return CabinetSummary(
         student=student,
@@ -216,9 +221,12 @@ def list_outcomes(student: Student) -> QuerySet[CourseOutcome]:
     return (
         CourseOutcome.objects.filter(student=student)
         .select_related(
-            "course_record__offering__course", "course_record__offering__term",
-            "document_blob", "media_blob", "tick",
-        )  # fmt: skip
+            "course_record__offering__course",
+            "course_record__offering__term",
+            "document_blob",
+            "media_blob",
+            "tick",
+        )
         .order_by("-school_year", "-semester", "-created_at")
     )
 

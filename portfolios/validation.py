@@ -34,7 +34,8 @@ def clean_description(raw: str | None, *, max_chars: int) -> str:
         )
     if len(text) > max_chars:
         raise PortfolioError(
-            _("簡述為 %(count)d 字，超過 %(limit)d 字上限。") % {"count": len(text), "limit": max_chars},
+            _("簡述為 %(count)d 字，超過 %(limit)d 字上限。")
+            % {"count": len(text), "limit": max_chars},
             code="description_too_long",
         )
     return text
@@ -69,9 +70,9 @@ def storage_used(student: Student) -> int:
         )
         total += (sums["d"] or 0) + (sums["m"] or 0)
     total += (
-        ConsultationRecord.objects.filter(student=student).aggregate(a=Sum("attachment_blob__size"))[
-            "a"
-        ]
+        ConsultationRecord.objects.filter(student=student).aggregate(
+            a=Sum("attachment_blob__size")
+        )["a"]
         or 0
     )
     return total

@@ -31,8 +31,9 @@ def certify_outcomes(*, actor: User, outcomes: Iterable[CourseOutcome]) -> list[
         ids = [outcome.pk for outcome in outcomes]
         locked = list(
             CourseOutcome.objects.select_for_update()
-            .select_related("course_record__offering__term", "document_blob", "media_blob",
-                            "student")  # fmt: skip
+            .select_related(
+                "course_record__offering__term", "document_blob", "media_blob", "student"
+            )
             .filter(pk__in=ids)
             .order_by("pk")
         )

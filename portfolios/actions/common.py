@@ -25,8 +25,10 @@ def store(uploaded: UploadedFile | None, rule: FileRule) -> StoredFile | None:
     try:
         return check_and_store(uploaded, rule=rule)
     except FileRejected as exc:
-        raise PortfolioError(_("%(label)s：%(reason)s") % {"label": rule.label, "reason": exc.message},
-                             code=getattr(exc, "code", "file_rejected")) from exc  # fmt: skip
+        raise PortfolioError(
+            _("%(label)s：%(reason)s") % {"label": rule.label, "reason": exc.message},
+            code=getattr(exc, "code", "file_rejected"),
+        ) from exc
 
 
 @dataclass

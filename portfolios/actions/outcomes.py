@@ -29,7 +29,9 @@ def _require_unlocked(outcome: CourseOutcome) -> None:
         )
 
 
-def _check_upload_cap(outcome_term_id: int, student_id: int, school_year: int, semester: int) -> None:
+def _check_upload_cap(
+    outcome_term_id: int, student_id: int, school_year: int, semester: int
+) -> None:
     """The school's optional per-semester cap on uploaded outcomes (RULES.md §3)."""
     window = Window.objects.filter(term_id=outcome_term_id, kind=WindowKind.UPLOAD).first()
     if window is None or window.upload_cap is None:
@@ -144,9 +146,11 @@ def update_outcome(
     stored_media = store(media, rules.media_rule)
     with transaction.atomic():
         student = lock_student(outcome.student)
-        current = CourseOutcome.objects.select_for_update().select_related(
-            "document_blob", "media_blob"
-        ).get(pk=outcome.pk)
+        current = (
+            CourseOutcome.objects.select_for_update()
+            .select_related("document_blob", "media_blob")
+            .get(pk=outcome.pk)
+        )
         removing = 0
         if stored_doc is not None or remove_document:
             removing += current.document_blob.size if current.document_blob else 0

@@ -107,9 +107,11 @@ def update_performance(
     stored_media = store(media, rules.media_rule)
     with transaction.atomic():
         student = lock_student(performance.student)
-        current = Performance.objects.select_for_update().select_related(
-            "document_blob", "media_blob"
-        ).get(pk=performance.pk)
+        current = (
+            Performance.objects.select_for_update()
+            .select_related("document_blob", "media_blob")
+            .get(pk=performance.pk)
+        )
         removing = 0
         if stored_doc is not None or remove_document:
             removing += current.document_blob.size if current.document_blob else 0

@@ -97,7 +97,9 @@ def add_window_extension(
     return extension
 
 
-def assign_proxy_certifier(*, actor: User, term: Term, teacher: Teacher, proxy: Teacher) -> ProxyCertifier:
+def assign_proxy_certifier(
+    *, actor: User, term: Term, teacher: Teacher, proxy: Teacher
+) -> ProxyCertifier:
     """Let ``proxy`` certify ``teacher``'s outcomes for ``term`` (代理人, RULES.md §4 rule 4)."""
     if not is_registrar_of(actor, term.school_id):
         raise PermissionDenied

@@ -47,14 +47,19 @@ def tick_item(*, actor: User, item: CourseOutcome | Performance) -> TickSlot:
     try:
         with transaction.atomic():
             lock_student(student)
-            model = CourseOutcome if is_outcome else Performance
-            current = model.objects.select_for_update().get(pk=item.pk)  # type: ignore[attr-defined]
-            if is_outcome and current.status != OutcomeStatus.CERTIFIED:
-                raise PortfolioError(
-                    _("只有已認證的課程學習成果可以勾選（目前為%(status)s）。")
-                    % {"status": current.get_status_display()},
-                    code="not_certified",
-                )
+            current: CourseOutcome | Performance
+            semester: int | None = None
+            if isinstance(item, CourseOutcome):
+                outcome = CourseOutcome.objects.select_for_update().get(pk=item.pk)
+                if outcome.status != OutcomeStatus.CERTIFIED:
+                    raise PortfolioError(
+                        _("只有已認證的課程學習成果可以勾選（目前為%(status)s）。")
+                        % {"status": outcome.get_status_display()},
+                        code="not_certified",
+                    )
+                current, semester = outcome, outcome.semester
+            else:
+                current = Performance.objects.select_for_update().get(pk=item.pk)
             lookup = {"outcome": current} if is_outcome else {"performance": current}
             if TickSlot.objects.filter(**lookup).exists():
                 raise PortfolioError(_("這個項目已經勾選。"), code="already_ticked")
@@ -71,12 +76,12 @@ def tick_item(*, actor: User, item: CourseOutcome | Performance) -> TickSlot:
                     student=student,
                     school_year=item.school_year,
                     kind=kind,
-                    semester=current.semester,
+                    semester=semester,
                 ).count()
                 if in_semester >= semester_cap:
                     raise PortfolioError(
                         _("第 %(semester)s 學期已勾選 %(cap)d 件課程學習成果，已達每學期上限。")
-                        % {"semester": current.semester, "cap": semester_cap},
+                        % {"semester": semester, "cap": semester_cap},
                         code="tick_cap",
                     )
             slot_number = min(set(range(1, cap + 1)) - taken)
@@ -85,7 +90,7 @@ def tick_item(*, actor: User, item: CourseOutcome | Performance) -> TickSlot:
                 school_year=item.school_year,
                 kind=kind,
                 slot=slot_number,
-                semester=current.semester if is_outcome else None,
+                semester=semester,
                 **lookup,
             )
             record_event(

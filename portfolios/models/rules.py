@@ -23,18 +23,14 @@ class RuleSet(models.Model):
         _("課程諮詢附件上限（位元組）"), default=2_000_000
     )
     description_max_chars = models.PositiveSmallIntegerField(_("簡述字數上限"), default=100)
-    outcome_tick_cap = models.PositiveSmallIntegerField(
-        _("每學年勾選課程學習成果上限"), default=6
-    )
+    outcome_tick_cap = models.PositiveSmallIntegerField(_("每學年勾選課程學習成果上限"), default=6)
     outcome_tick_cap_per_semester = models.PositiveSmallIntegerField(
         _("每學期勾選課程學習成果上限"),
         null=True,
         blank=True,
         help_text=_("空白表示不限；臺北市平臺為 3（RULES.md §3）。"),
     )
-    performance_tick_cap = models.PositiveSmallIntegerField(
-        _("每學年勾選多元表現上限"), default=10
-    )
+    performance_tick_cap = models.PositiveSmallIntegerField(_("每學年勾選多元表現上限"), default=10)
     source = models.CharField(_("依據"), max_length=200, blank=True)
 
     class Meta:

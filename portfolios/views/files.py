@@ -6,19 +6,24 @@ their detected content type and a sandboxing CSP (files.serving.blob_response).
 
 import uuid
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
+from django.http.response import HttpResponseBase
 
 from accounts.http import AuthedRequest
 from audit.actions import record_event
 from files.serving import blob_response
 
+from ..models import ConsultationRecord, CourseOutcome, Performance
 from ..permissions import access_consultation, access_outcome, access_performance
 
 
-def item_file(request: AuthedRequest, kind: str, code: uuid.UUID, slot: str) -> HttpResponse:
+def item_file(
+    request: AuthedRequest, kind: str, code: uuid.UUID, slot: str
+) -> HttpResponseBase:
     """``/files/<kind>/<code>/<slot>/`` — kind outcome|performance|consultation, slot
     document|media|attachment; ``?preview=1`` asks for an inline preview. 404 for missing and
     not-yours alike. Reads of someone else's file are audit-logged."""
+    item: CourseOutcome | Performance | ConsultationRecord
     if kind == "outcome":
         item = access_outcome(request.user, code)
     elif kind == "performance":

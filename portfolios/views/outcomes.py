@@ -29,8 +29,12 @@ def outcome_list(request: AuthedRequest, student_code: uuid.UUID | None = None) 
     return render(
         request,
         "portfolios/outcome_list.html",
-        {**base_context(request, student), "outcomes": outcomes, "upload_state": upload_state,
-         "term": term},  # fmt: skip
+        {
+            **base_context(request, student),
+            "outcomes": outcomes,
+            "upload_state": upload_state,
+            "term": term,
+        },
     )
 
 
@@ -52,14 +56,16 @@ def outcome_upload(request: AuthedRequest) -> HttpResponse:
                 course_record=record,
                 description=form.cleaned_data["description"],
                 document=form.cleaned_data["document"],
-                media=form.cleaned_data["media"],
+                media=form.cleaned_data["media_file"],
                 send=form.cleaned_data["send"],
             )
         except PortfolioError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("已上傳「%(name)s」的學習成果。") % {"name": record.offering.course.name})
+            messages.success(
+                request, _("已上傳「%(name)s」的學習成果。") % {"name": record.offering.course.name}
+            )
             return redirect("portfolios:outcome_detail", code=outcome.code)
     return render(
         request,
@@ -89,7 +95,7 @@ def outcome_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
                     outcome=outcome,
                     description=form.cleaned_data["description"],
                     document=form.cleaned_data["document"],
-                    media=form.cleaned_data["media"],
+                    media=form.cleaned_data["media_file"],
                     remove_document=form.cleaned_data["remove_document"],
                     remove_media=form.cleaned_data["remove_media"],
                     send=form.cleaned_data["send"],

@@ -21,9 +21,7 @@ from ..schedule import window_state
 from .common import base_context, resolve_student
 
 
-def performance_list(
-    request: AuthedRequest, student_code: uuid.UUID | None = None
-) -> HttpResponse:
+def performance_list(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
     """Performances grouped under the Taipei cards (幹部經歷, 競賽參與, …), newest first;
     ``?group=`` narrows to one card."""
     student = resolve_student(request, student_code, "performances")
@@ -54,8 +52,13 @@ def performance_list(
     )
 
 
-def _save(request: AuthedRequest, form: PerformanceForm, details_form, record_type: str,
-          performance: Performance | None):  # type: ignore[no-untyped-def]  # fmt: skip
+def _save(
+    request: AuthedRequest,
+    form: PerformanceForm,
+    details_form,
+    record_type: str,
+    performance: Performance | None,
+):  # type: ignore[no-untyped-def]
     details = details_to_json(record_type, details_form.cleaned_data)
     common = {
         "actor": request.user,
@@ -63,7 +66,7 @@ def _save(request: AuthedRequest, form: PerformanceForm, details_form, record_ty
         "description": form.cleaned_data["description"],
         "external_link": form.cleaned_data["external_link"],
         "document": form.cleaned_data["document"],
-        "media": form.cleaned_data["media"],
+        "media": form.cleaned_data["media_file"],
     }
     if performance is None:
         student = resolve_student(request, None, "performances")
@@ -123,8 +126,9 @@ def performance_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
         )
         if request.method == "POST" and form.is_valid() and details_form.is_valid():
             try:
-                performance = _save(request, form, details_form, performance.record_type,
-                                    performance)  # fmt: skip
+                performance = _save(
+                    request, form, details_form, performance.record_type, performance
+                )
             except PortfolioError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)

@@ -64,4 +64,9 @@ def tick_toggle(request: AuthedRequest, kind: str, code: uuid.UUID) -> HttpRespo
         if request.headers.get("HX-Request") == "true"
         else "portfolios/ticks.html"
     )
-    return render(request, template, context, status=409 if error and not request.headers.get("HX-Request") else 200)
+    return render(
+        request,
+        template,
+        context,
+        status=409 if error and not request.headers.get("HX-Request") else 200,
+    )
