@@ -145,3 +145,14 @@ def test_teacher_cannot_be_their_own_proxy(world, login):
 
     assert "代理人不能是原任課教師本人。" in response.content.decode()
     assert not ProxyCertifier.objects.exists()
+
+
+def test_edit_link_prefills_the_window_in_taipei_time(world, login):
+    client = login(world.registrar)
+    client.post(WINDOWS, set_window_data(world))
+
+    html = client.get(WINDOWS, {"term": world.term.pk, "kind": WindowKind.UPLOAD}).content.decode()
+
+    assert 'name="window-opens_at" value="2026-01-20T08:00"' in html
+    assert 'name="window-closes_at" value="2026-02-15T00:00"' in html
+    assert 'name="window-upload_cap" value="9"' in html
