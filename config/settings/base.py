@@ -176,6 +176,22 @@ if env_str("LICHENG_REPLICA_ROOT", ""):
         "BACKEND": "files.storage.DurableFileSystemStorage",
         "OPTIONS": {"location": env_str("LICHENG_REPLICA_ROOT", "")},
     }
+# Blobs in an S3-compatible object store instead of local disk (files/s3.py, docs/files.md).
+if env_str("LICHENG_BLOB_STORAGE", "local") == "s3":
+    STORAGES["blobs"] = {
+        "BACKEND": "files.s3.ContentAddressedS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("LICHENG_S3_BUCKET", "licheng-blobs"),
+            "endpoint_url": env_str("LICHENG_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("LICHENG_S3_REGION", "us-east-1"),
+            "access_key": env_str("LICHENG_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("LICHENG_S3_SECRET_KEY", "") or None,
+            "addressing_style": env_str("LICHENG_S3_ADDRESSING_STYLE", "path"),
+            "location": env_str("LICHENG_S3_PREFIX", "blobs"),
+        },
+    }
+# Absolute per-file ceiling of the upload handler, bytes (the largest RULES.md §10 limit).
+LICHENG_MAX_UPLOAD_BYTES = env_int("LICHENG_MAX_UPLOAD_BYTES", 10_000_000)
 # Uploads always stream to a temporary file, hashed on the way (never read whole into memory).
 FILE_UPLOAD_HANDLERS = ["files.upload_handlers.HashingTemporaryFileUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = env_str("LICHENG_UPLOAD_TEMP_DIR", "") or None
