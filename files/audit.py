@@ -243,14 +243,12 @@ class SweepReport:
 
 
 def _referenced(blob: Blob) -> bool:
-    for rel in Blob._meta.related_objects:
-        model = rel.related_model
-        if (
-            isinstance(model, type)
-            and model._default_manager.filter(**{rel.field.name: blob}).exists()
-        ):
-            return True
-    return False
+    # referencing_relations(), not Blob._meta.related_objects: every item's foreign key to
+    # Blob is hidden (related_name="+"), and related_objects leaves hidden relations out.
+    return any(
+        model._default_manager.filter(**{fk: blob}).exists()
+        for model, fk in referencing_relations()
+    )
 
 
 def sweep_blobs(*, grace_hours: float = 24, dry_run: bool = False) -> SweepReport:
