@@ -92,6 +92,8 @@ if DB_ENGINE == "postgresql":
         }
     }
 else:
+    # The embedded database lives in var/ (created here so a fresh clone's manage.py works).
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
