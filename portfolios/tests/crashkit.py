@@ -89,14 +89,15 @@ def build_school(
 ) -> dict[str, Any]:
     """A school in its current term (114-1) with every window open for a week either side.
 
-    One subject teacher (``t-crash``) teaches 數學 to ``n_students`` students (``s-crash-1`` …),
-    each with a course record; every user's password is ``password`` (None: unusable, for
-    sessions made with ``force_login``; hashing is slow on purpose). Returns the rows.
+    One subject teacher (``teacher-math``, 王數學) teaches 數學 to ``n_students`` students
+    (``student-1`` …), each with a course record; a homeroom teacher has their class. Every
+    user's password is ``password`` (None: unusable, for sessions made with ``force_login``;
+    hashing is slow on purpose). Returns the rows.
     """
     from django.utils import timezone
 
     from accounts.models import User
-    from portfolios.models import Window, WindowKind
+    from portfolios.models import RuleSet, Window, WindowKind
     from schools.models import (
         ClassMembership,
         Course,
@@ -109,7 +110,9 @@ def build_school(
         Term,
     )
 
-    school = School.objects.create(code="654321", name="崩潰測試高中")
+    # The seed migration's rule sets are gone after a transactional test's flush.
+    RuleSet.objects.get_or_create(school_year=109)
+    school = School.objects.create(code="654321", name="歷程測試高中")
     if quota_bytes is not None:
         school.storage_quota_bytes = quota_bytes
         school.save(update_fields=["storage_quota_bytes"])
@@ -131,13 +134,17 @@ def build_school(
         )
     teacher = Teacher.objects.create(
         school=school,
-        user=User.objects.create_user(username="t-crash", password=password),
+        user=User.objects.create_user(
+            username="teacher-math", password=password, display_name="王數學"
+        ),
         staff_number="T0001",
         name="王數學",
     )
     homeroom = Teacher.objects.create(
         school=school,
-        user=User.objects.create_user(username="h-crash", password=password),
+        user=User.objects.create_user(
+            username="teacher-homeroom", password=password, display_name="林導師"
+        ),
         staff_number="T0002",
         name="林導師",
     )
@@ -154,7 +161,9 @@ def build_school(
     for i in range(n_students):
         student = Student.objects.create(
             school=school,
-            user=User.objects.create_user(username=f"s-crash-{i + 1}", password=password),
+            user=User.objects.create_user(
+                username=f"student-{i + 1}", password=password, display_name=f"學生{i + 1}"
+            ),
             student_number=f"1140{i + 1:03d}",
             name=f"學生{i + 1}",
             national_id=_national_id(i),
