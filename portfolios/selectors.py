@@ -69,6 +69,11 @@ class CabinetSummary:
     storage_quota_bytes: int
 
     @property
+    def cadre_total(self) -> int:
+        """School-entered cadre records plus the student's own cadre performances."""
+        return self.cadre_record_count + self.group_counts.get("cadre", 0)
+
+    @property
     def storage_percent(self) -> int:
         if not self.storage_quota_bytes:
             return 0

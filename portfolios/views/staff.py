@@ -35,7 +35,7 @@ from accounts.models import Role
 from accounts.roles import get_role_context
 from audit.actions import record_event
 from schools.models import ClassMembership, School, SchoolClass, Student, Teacher, Term
-from schools.permissions import access_class, is_registrar_of
+from schools.permissions import access_class
 
 from .. import actions
 from ..errors import PortfolioError
@@ -363,9 +363,11 @@ def class_progress(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
 
 
 def _registrar_school_or_404(request: AuthedRequest) -> School:
-    context = get_role_context(request.user)
-    school = context.school
-    if school is None or not is_registrar_of(request.user, school.pk):
+    """The school of the person's registrar assignment (``?school=`` picks one of several)."""
+    ids = get_role_context(request.user).registrar_school_ids
+    schools = School.objects.filter(pk__in=ids).order_by("code")
+    school = schools.filter(code=request.GET.get("school", "")).first() or schools.first()
+    if school is None:
         raise Http404
     return school
 
