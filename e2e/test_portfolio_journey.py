@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, FilePayload, Page, expect
 
 from files.tests.samples import pdf
 from portfolios.models import CourseOutcome, OutcomeStatus, TickSlot
@@ -38,7 +38,7 @@ def login(page: Page, base_url: str, username: str) -> None:
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
-def pdf_file(name: str, text: str) -> dict[str, Any]:
+def pdf_file(name: str, text: str) -> FilePayload:
     return {"name": name, "mimeType": "application/pdf", "buffer": pdf(text=text)}
 
 
@@ -74,6 +74,7 @@ def test_student_uploads_teacher_returns_student_fixes_teacher_certifies_student
     expect(page.locator("p.description")).to_have_text(FIRST_DESCRIPTION)
     expect(page.get_by_text("探究報告.pdf").first).to_be_visible()
     shot(page, screenshot_dir, "2-uploaded-pending")
+    assert outcome.document_blob is not None
     first_sha = outcome.document_blob.sha256
 
     # 2. The teacher (another browser context) returns it with a reason.
@@ -111,6 +112,7 @@ def test_student_uploads_teacher_returns_student_fixes_teacher_certifies_student
     shot(page, screenshot_dir, "6-student-fixed-pending")
     outcome.refresh_from_db()
     assert outcome.status == OutcomeStatus.PENDING
+    assert outcome.document_blob is not None
     assert outcome.document_blob.sha256 != first_sha
     assert outcome.document_name == "探究報告-修正版.pdf"
 

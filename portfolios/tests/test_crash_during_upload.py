@@ -38,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _environment(tmp_path: Path) -> dict[str, str]:
+@contextlib.contextmanager
+def _database(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The crash test's own database: an SQLite file in ``tmp_path``, or, when the suite runs
+    on PostgreSQL (``LICHENG_DB=postgresql``, as in ``make test``'s second pass), a new
+    database in that cluster, dropped afterwards."""
+    if os.environ.get("LICHENG_DB") != "postgresql":
+        yield {"LICHENG_SQLITE_PATH": str(tmp_path / "db.sqlite3")}
+        return
+    import psycopg
+
+    name = f"licheng_crash_{secrets.token_hex(6)}"
+    pg = {k: v for k, v in os.environ.items() if k.startswith("PG")}
+    with psycopg.connect(autocommit=True) as conn:  # PG* variables, as libpq reads them
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {**pg, "LICHENG_DB": "postgresql", "PGDATABASE": name}
+    finally:
+        with psycopg.connect(autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _environment(tmp_path: Path, database: dict[str, str]) -> dict[str, str]:
     (tmp_path / "crash_settings.py").write_text(SETTINGS_TEMPLATE, encoding="utf-8")
     (tmp_path / "upload-tmp").mkdir()
     env = {
@@ -99,7 +121,6 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="crash_settings",
         PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}",
-        LICHENG_SQLITE_PATH=str(tmp_path / "db.sqlite3"),
         LICHENG_MEDIA_ROOT=str(tmp_path / "media"),
         LICHENG_VAR_DIR=str(tmp_path / "var"),
         LICHENG_UPLOAD_TEMP_DIR=str(tmp_path / "upload-tmp"),
@@ -108,6 +129,7 @@ def _environment(tmp_path: Path) -> dict[str, str]:
         LICHENG_ALLOWED_HOSTS="127.0.0.1",
         LICHENG_LOG_LEVEL="ERROR",
     )
+    env.update(database)
     return env
 
 
@@ -245,9 +267,13 @@ def _wait_for_kill_moment(rnd: Round, results: list[Result], rng: random.Random)
 
 
 def test_killing_the_server_mid_upload_loses_nothing_and_leaves_nothing(tmp_path: Path) -> None:
+    with _database(tmp_path) as database:
+        _crash_and_check(tmp_path, _environment(tmp_path, database))
+
+
+def _crash_and_check(tmp_path: Path, env: dict[str, str]) -> None:
     seed = int(os.environ.get("CRASH_SEED", "0")) or secrets.randbits(32)
     rng = random.Random(seed)
-    env = _environment(tmp_path)
     started = time.monotonic()
     setup = _run(
         [sys.executable, "-m", "portfolios.tests.crashkit", "setup", str(CLIENTS)],
@@ -297,7 +323,8 @@ def test_killing_the_server_mid_upload_loses_nothing_and_leaves_nothing(tmp_path
     cut = [r for r in results if r.error and r.status is None]
     other = [r for r in results if r.status is not None and not r.acknowledged]
     summary = (
-        f"seed={seed}; {len(results)} uploads: {len(acked)} acknowledged, {len(cut)} cut off "
+        f"{env.get('LICHENG_DB', 'sqlite')}, seed={seed}; {len(results)} uploads: "
+        f"{len(acked)} acknowledged, {len(cut)} cut off "
         f"({sum(r.body_sent for r in cut)} after the whole body was sent), {len(other)} "
         f"answered otherwise; in flight at each kill: {[r.in_flight_at_kill for r in rounds]}"
     )
