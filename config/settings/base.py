@@ -196,7 +196,10 @@ if env_str("LICHENG_BLOB_STORAGE", "local") == "s3":
 LICHENG_MAX_UPLOAD_BYTES = env_int("LICHENG_MAX_UPLOAD_BYTES", 10_000_000)
 # Uploads always stream to a temporary file, hashed on the way (never read whole into memory).
 FILE_UPLOAD_HANDLERS = ["files.upload_handlers.HashingTemporaryFileUploadHandler"]
-FILE_UPLOAD_TEMP_DIR = env_str("LICHENG_UPLOAD_TEMP_DIR", "") or None
+# A dedicated folder (not /tmp): a killed worker can leave a spooled upload behind, and
+# ``sweep_blobs`` removes stale ones (they hold student data).
+FILE_UPLOAD_TEMP_DIR = env_str("LICHENG_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_NUMBER_FILES = 4
 WHITENOISE_USE_FINDERS = DEBUG

@@ -18,5 +18,6 @@ STORAGES = {
         "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
     },
 }
+FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="licheng-test-uploads-")
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -409,7 +409,7 @@ def list_term_windows(school: School) -> list[TermWindows]:
             row = WindowRow(kind=kind.value, label=str(kind.label), window=window)
             if window is not None:
                 row.opens = format_local(window.opens_at)
-                row.closes = format_local(window.closes_at)
+                row.closes = format_local(window.closes_at, closing=True)
                 for ext in window.extensions.all():
                     who = (
                         f"{ext.student.student_number} {ext.student.name}"
@@ -418,7 +418,9 @@ def list_term_windows(school: School) -> list[TermWindows]:
                         if ext.school_class
                         else ""
                     )
-                    row.extensions.append((who, format_local(ext.closes_at), ext.reason))
+                    row.extensions.append(
+                        (who, format_local(ext.closes_at, closing=True), ext.reason)
+                    )
             rows.append(row)
         result.append(TermWindows(term=term, rows=rows))
     return result
@@ -541,7 +543,11 @@ def _add_extension(request: AuthedRequest, school: School, form: ExtensionForm) 
     messages.success(
         request,
         _("已將 %(who)s 的%(kind)s期間展延至 %(when)s（臺北時間）。")
-        % {"who": who, "kind": window.get_kind_display(), "when": format_local(data["closes_at"])},
+        % {
+            "who": who,
+            "kind": window.get_kind_display(),
+            "when": format_local(data["closes_at"], closing=True),
+        },
     )
     return True
 
