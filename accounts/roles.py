@@ -110,7 +110,11 @@ def compute_role_context(user: User) -> RoleContext:
         school = next((a.school for a in assignments if a.school is not None), None)
     term = current_term(school)
     if teacher is not None and term is not None:
-        if teacher.offerings.filter(term=term).exists():
+        # A proxy certifier (代理人) acts as a subject teacher for the term (RULES.md §4.4).
+        if (
+            teacher.offerings.filter(term=term).exists()
+            or teacher.proxy_for.filter(term=term).exists()  # type: ignore[attr-defined]
+        ):
             roles.add(Role.SUBJECT_TEACHER)
         if teacher.homeroom_classes.filter(school_year=term.school_year).exists():
             roles.add(Role.HOMEROOM_TEACHER)

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.roles import current_term
 from schools.models import (
     AttendanceSummary,
     CadreRecord,
@@ -13,7 +14,20 @@ from schools.models import (
     CourseRecord,
     MeritRecord,
     Student,
+    Term,
 )
+
+from .models import (
+    ConsultationRecord,
+    CourseOutcome,
+    OutcomeStatus,
+    Performance,
+    RecordType,
+    RuleSet,
+    TickKind,
+    TickSlot,
+)
+from .models.items import GROUP_OF_TYPE
 
 COURSE_RECORDS_PER_PAGE = 10
 
@@ -40,16 +54,24 @@ class CabinetSummary:
     attendance_term_count: int
     merit_count: int
     cadre_record_count: int
+    consultation_count: int
+    outcome_count: int
+    uncertified_count: int
+    certified_count: int
+    performance_count: int
+    group_counts: dict[str, int]
+    school_year: int | None
+    outcome_ticks: int
+    outcome_tick_cap: int
+    performance_ticks: int
+    performance_tick_cap: int
     storage_used_bytes: int
     storage_quota_bytes: int
 
     @property
-    def storage_used_mb(self) -> float:
-        return self.storage_used_bytes / 1_000_000
-
-    @property
-    def storage_quota_mb(self) -> float:
-        return self.storage_quota_bytes / 1_000_000
+    def cadre_total(self) -> int:
+        """School-entered cadre records plus the student's own cadre performances."""
+        return self.cadre_record_count + self.group_counts.get("cadre", 0)
 
     @property
     def storage_percent(self) -> int:
@@ -58,12 +80,25 @@ class CabinetSummary:
         return min(100, round(100 * self.storage_used_bytes / self.storage_quota_bytes))
 
 
-def get_cabinet_summary(student: Student) -> CabinetSummary:
-    """Counts for the cabinet page in two queries, whatever the number of records.
+def _sum(model: type, field: str) -> Coalesce:
+    sub = (
+        model._default_manager.filter(student=OuterRef("pk"))  # type: ignore[attr-defined]
+        .order_by()
+        .values("student")
+        .annotate(n=Sum(field))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
 
-    Portfolio files (and so storage used) arrive with the portfolio-items issue; until then a
-    student has no stored files and uses 0 bytes.
+
+def get_cabinet_summary(student: Student) -> CabinetSummary:
+    """Counts for the cabinet page in a fixed number of queries, whatever the number of items.
+
+    Tick counts are for the current term's school year against that year's caps (RULES.md §3);
+    "uncertified" counts outcomes not yet certified (draft, pending, returned).
     """
+    term = current_term(student.school)
+    year = term.school_year if term else None
     counted = (
         Student.objects.filter(pk=student.pk)
         .annotate(
@@ -71,14 +106,45 @@ def get_cabinet_summary(student: Student) -> CabinetSummary:
             n_attendance=_count(AttendanceSummary),
             n_merits=_count(MeritRecord),
             n_cadre=_count(CadreRecord),
+            n_consultations=_count(ConsultationRecord),
+            n_outcomes=_count(CourseOutcome),
+            n_certified=_count(CourseOutcome, status=OutcomeStatus.CERTIFIED),
+            n_outcome_ticks=_count(TickSlot, kind=TickKind.OUTCOME, school_year=year),
+            n_performance_ticks=_count(TickSlot, kind=TickKind.PERFORMANCE, school_year=year),
+            bytes_outcome_doc=_sum(CourseOutcome, "document_blob__size"),
+            bytes_outcome_media=_sum(CourseOutcome, "media_blob__size"),
+            bytes_perf_doc=_sum(Performance, "document_blob__size"),
+            bytes_perf_media=_sum(Performance, "media_blob__size"),
+            bytes_consultation=_sum(ConsultationRecord, "attachment_blob__size"),
         )
-        .values("n_course_records", "n_attendance", "n_merits", "n_cadre")
+        .values()
         .get()
     )
+    by_type = dict(
+        Performance.objects.filter(student=student)
+        .order_by()
+        .values_list("record_type")
+        .annotate(n=Count("pk"))
+    )
+    group_counts: dict[str, int] = {}
+    for record_type in RecordType.values:
+        group = GROUP_OF_TYPE[record_type]
+        group_counts[group] = group_counts.get(group, 0) + by_type.get(record_type, 0)
     membership = (
         ClassMembership.objects.select_related("school_class", "term")
         .filter(student=student, term__is_current=True)
         .first()
+    )
+    rules = RuleSet.for_year(year) if year else None
+    used = sum(
+        counted[key]
+        for key in (
+            "bytes_outcome_doc",
+            "bytes_outcome_media",
+            "bytes_perf_doc",
+            "bytes_perf_media",
+            "bytes_consultation",
+        )
     )
     return CabinetSummary(
         student=student,
@@ -87,7 +153,18 @@ def get_cabinet_summary(student: Student) -> CabinetSummary:
         attendance_term_count=counted["n_attendance"],
         merit_count=counted["n_merits"],
         cadre_record_count=counted["n_cadre"],
-        storage_used_bytes=0,
+        consultation_count=counted["n_consultations"],
+        outcome_count=counted["n_outcomes"],
+        uncertified_count=counted["n_outcomes"] - counted["n_certified"],
+        certified_count=counted["n_certified"],
+        performance_count=sum(by_type.values()),
+        group_counts=group_counts,
+        school_year=year,
+        outcome_ticks=counted["n_outcome_ticks"],
+        outcome_tick_cap=rules.outcome_tick_cap if rules else 0,
+        performance_ticks=counted["n_performance_ticks"],
+        performance_tick_cap=rules.performance_tick_cap if rules else 0,
+        storage_used_bytes=used,
         storage_quota_bytes=student.school.storage_quota_bytes,
     )
 
@@ -137,4 +214,98 @@ def list_merits(student: Student) -> QuerySet[MeritRecord]:
 def list_cadre_records(student: Student) -> QuerySet[CadreRecord]:
     return (
         CadreRecord.objects.filter(student=student).select_related("term").order_by("-start_date")
+    )
+
+
+def current_term_of(student: Student) -> Term | None:
+    return current_term(student.school)
+
+
+def list_outcomes(student: Student) -> QuerySet[CourseOutcome]:
+    """The student's outcomes, newest term first, with course, files and tick."""
+    return (
+        CourseOutcome.objects.filter(student=student)
+        .select_related(
+            "course_record__offering__course",
+            "course_record__offering__term",
+            "document_blob",
+            "media_blob",
+            "tick",
+        )
+        .order_by("-school_year", "-semester", "-created_at")
+    )
+
+
+def list_performances(student: Student) -> QuerySet[Performance]:
+    return (
+        Performance.objects.filter(student=student)
+        .select_related("term", "document_blob", "media_blob", "tick")
+        .order_by("-school_year", "-created_at")
+    )
+
+
+def outcome_status_by_record(student: Student) -> dict[int, list[CourseOutcome]]:
+    """Course record id → its outcomes, for the course-record table's 學習成果 column."""
+    result: dict[int, list[CourseOutcome]] = {}
+    for outcome in CourseOutcome.objects.filter(student=student).only(
+        "code", "status", "course_record_id"
+    ):
+        result.setdefault(outcome.course_record_id, []).append(outcome)
+    return result
+
+
+def item_years(student: Student) -> list[int]:
+    """School years in which the student has outcomes or performances, newest first; the
+    current school year is always included."""
+    years = set(CourseOutcome.objects.filter(student=student).values_list("school_year", flat=True))
+    years |= set(Performance.objects.filter(student=student).values_list("school_year", flat=True))
+    term = current_term(student.school)
+    if term:
+        years.add(term.school_year)
+    return sorted(years, reverse=True)
+
+
+@dataclass(frozen=True)
+class TickBoard:
+    """One school year's tick page: certified outcomes and performances with their ticks."""
+
+    school_year: int
+    outcomes: list[CourseOutcome]
+    performances: list[Performance]
+    outcome_ticks: int
+    outcome_cap: int
+    performance_ticks: int
+    performance_cap: int
+    other_outcomes: int  # outcomes of the year not (yet) certified, so not tickable
+
+
+def tick_board(student: Student, school_year: int) -> TickBoard:
+    rules = RuleSet.for_year(school_year)
+    outcomes = list(
+        list_outcomes(student).filter(school_year=school_year, status=OutcomeStatus.CERTIFIED)
+    )
+    other = (
+        CourseOutcome.objects.filter(student=student, school_year=school_year)
+        .exclude(status=OutcomeStatus.CERTIFIED)
+        .count()
+    )
+    performances = list(list_performances(student).filter(school_year=school_year))
+    slots = TickSlot.objects.filter(student=student, school_year=school_year)
+    return TickBoard(
+        school_year=school_year,
+        outcomes=outcomes,
+        performances=performances,
+        outcome_ticks=slots.filter(kind=TickKind.OUTCOME).count(),
+        outcome_cap=rules.outcome_tick_cap,
+        performance_ticks=slots.filter(kind=TickKind.PERFORMANCE).count(),
+        performance_cap=rules.performance_tick_cap,
+        other_outcomes=other,
+    )
+
+
+def list_consultations(student: Student) -> QuerySet[ConsultationRecord]:
+    return (
+        ConsultationRecord.objects.filter(student=student)
+        .select_related("teacher", "term", "attachment_blob")
+        .order_by("-date")
     )

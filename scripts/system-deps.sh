@@ -3,8 +3,8 @@
 #   scripts/system-deps.sh run    -> what the product needs (make run)
 #   scripts/system-deps.sh test   -> plus PostgreSQL, Chromium, poppler… (make test)
 set -euo pipefail
-run_pkgs=(gettext libmagic1 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
-test_pkgs=(postgresql chromium poppler-utils ffmpeg qpdf ghostscript)
+run_pkgs=(gettext libmagic1 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk ffmpeg)
+test_pkgs=(postgresql chromium poppler-utils qpdf ghostscript)
 case "${1:-run}" in
   run) want=("${run_pkgs[@]}") ;;
   test) want=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "guardians",
     "audit",
     "central",
+    "files",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +166,42 @@ MEDIA_ROOT = Path(env_str("LICHENG_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Portfolio files, content-addressed (files app). See files/storage.py.
+    "blobs": {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
+    },
 }
+# Optional second copy written before an upload is acknowledged (RELIABILITY.md D2).
+if env_str("LICHENG_REPLICA_ROOT", ""):
+    STORAGES["blobs_replica"] = {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": env_str("LICHENG_REPLICA_ROOT", "")},
+    }
+# Blobs in an S3-compatible object store instead of local disk (files/s3.py, docs/files.md).
+if env_str("LICHENG_BLOB_STORAGE", "local") == "s3":
+    STORAGES["blobs"] = {
+        "BACKEND": "files.s3.ContentAddressedS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("LICHENG_S3_BUCKET", "licheng-blobs"),
+            "endpoint_url": env_str("LICHENG_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("LICHENG_S3_REGION", "us-east-1"),
+            "access_key": env_str("LICHENG_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("LICHENG_S3_SECRET_KEY", "") or None,
+            "addressing_style": env_str("LICHENG_S3_ADDRESSING_STYLE", "path"),
+            "location": env_str("LICHENG_S3_PREFIX", "blobs"),
+        },
+    }
+# Absolute per-file ceiling of the upload handler, bytes (the largest RULES.md §10 limit).
+LICHENG_MAX_UPLOAD_BYTES = env_int("LICHENG_MAX_UPLOAD_BYTES", 10_000_000)
+# Uploads always stream to a temporary file, hashed on the way (never read whole into memory).
+FILE_UPLOAD_HANDLERS = ["files.upload_handlers.HashingTemporaryFileUploadHandler"]
+# A dedicated folder (not /tmp): a killed worker can leave a spooled upload behind, and
+# ``sweep_blobs`` removes stale ones (they hold student data).
+FILE_UPLOAD_TEMP_DIR = env_str("LICHENG_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o640
+DATA_UPLOAD_MAX_NUMBER_FILES = 4
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security headers -----------------------------------------------------------------------

@@ -9,10 +9,15 @@ from .base import STORAGES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="licheng-test-media-"))
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "blobs": {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
+    },
 }
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="licheng-test-media-"))
+FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="licheng-test-uploads-")
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,1 @@
+"""Portfolio pages: the cabinet, outcomes, performances, ticks, files, teaching, registrar."""
