@@ -309,3 +309,77 @@ def list_consultations(student: Student) -> QuerySet[ConsultationRecord]:
         .select_related("teacher", "term", "attachment_blob")
         .order_by("-date")
     )
+
+
+@dataclass(frozen=True)
+class StoredFileRow:
+    """One file a student stored, with the item it belongs to (for the file list)."""
+
+    kind: str  # outcome | performance | consultation
+    slot: str  # document | media | attachment
+    item_code: object
+    item_title: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: object
+
+
+def list_student_files(student: Student) -> list[StoredFileRow]:
+    """Every file on the student's items, newest first: what uses their storage quota
+    (RULES.md §10). Three queries, whatever the number of items."""
+    rows: list[StoredFileRow] = []
+    for outcome in list_outcomes(student):
+        title = outcome.course_record.offering.course.name
+        for slot in ("document", "media"):
+            blob = getattr(outcome, f"{slot}_blob")
+            if blob is not None:
+                rows.append(
+                    StoredFileRow(
+                        "outcome",
+                        slot,
+                        outcome.code,
+                        title,
+                        getattr(outcome, f"{slot}_name"),
+                        blob.size,
+                        blob.content_type,
+                        blob.sha256,
+                        outcome.updated_at,
+                    )
+                )
+    for performance in list_performances(student):
+        for slot in ("document", "media"):
+            blob = getattr(performance, f"{slot}_blob")
+            if blob is not None:
+                rows.append(
+                    StoredFileRow(
+                        "performance",
+                        slot,
+                        performance.code,
+                        performance.title,
+                        getattr(performance, f"{slot}_name"),
+                        blob.size,
+                        blob.content_type,
+                        blob.sha256,
+                        performance.updated_at,
+                    )
+                )
+    for record in list_consultations(student).filter(attachment_blob__isnull=False):
+        blob = record.attachment_blob
+        assert blob is not None
+        rows.append(
+            StoredFileRow(
+                "consultation",
+                "attachment",
+                record.code,
+                record.get_kind_display(),
+                record.attachment_name,
+                blob.size,
+                blob.content_type,
+                blob.sha256,
+                record.created_at,
+            )
+        )
+    rows.sort(key=lambda row: row.uploaded_at, reverse=True)  # type: ignore[arg-type,return-value]
+    return rows
