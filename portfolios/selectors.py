@@ -144,7 +144,7 @@ def _cabinet_counts(student_id: int, year: int | None) -> dict[str, int]:
         "bytes_consultation": size("ConsultationRecord", "attachment_blob_id"),
     }
     sql = "SELECT " + ", ".join(columns.values())
-    params = {
+    params: dict[str, int | str] = {
         "s": student_id,
         "y": year if year is not None else -1,
         "certified": OutcomeStatus.CERTIFIED.value,
