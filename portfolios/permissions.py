@@ -10,7 +10,7 @@ from accounts.roles import get_role_context
 from schools.models import Teacher
 from schools.permissions import can_view_student
 
-from .models import ConsultationRecord, CourseOutcome, Performance, ProxyCertifier
+from .models import ConsultationRecord, CourseOutcome, OutcomeStatus, Performance, ProxyCertifier
 
 
 def certifier_teacher_ids(teacher: Teacher) -> Q:
@@ -41,8 +41,11 @@ def can_certify(user: User, outcome: CourseOutcome) -> bool:
 
 
 def can_view_outcome(user: User, outcome: CourseOutcome) -> bool:
-    """Anyone who may see the student, and the teachers who may certify it."""
-    return can_view_student(user, outcome.student) or can_certify(user, outcome)
+    """Anyone who may see the student, and the teachers who may certify it once the student
+    has sent it (a draft is not theirs to see: RULES.md §4, certification starts at submit)."""
+    if can_view_student(user, outcome.student):
+        return True
+    return outcome.status != OutcomeStatus.DRAFT and can_certify(user, outcome)
 
 
 def access_outcome(user: User, code: uuid.UUID, *, for_write: bool = False) -> CourseOutcome:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -20,6 +21,10 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from conftest import ROLE_FIXTURES, SchoolWorld
+from files.ingest import blob_for, check_and_store
+from files.models import Blob
+from files.rules import DOCUMENT_RULE
+from files.tests import samples
 from guardians import flow
 from guardians.models import (
     ApplicationState,
@@ -38,6 +43,18 @@ from guardians.tests.factories import (
     signature_data_url,
 )
 from guardians.tokens import set_password_token
+from portfolios.models import (
+    ConsultationKind,
+    ConsultationRecord,
+    CourseOutcome,
+    OutcomeStatus,
+    Performance,
+    RecordType,
+    TickSlot,
+)
+from portfolios.tests.conftest import make_offering, make_outcome, make_teacher
+from schools.models import SchoolClass
+from schools.tests.factories import SchoolClassFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +63,18 @@ pytestmark = pytest.mark.django_db
 OWN_NAMESPACES = {"portfolios", "schools", "guardians", "central"}
 OWN_VIEW_MODULES = ("accounts.",)
 
-CABINET_PAGES = ["cabinet", "basic_data", "attendance", "merits", "course_records"]
+CABINET_PAGES = [
+    "cabinet",
+    "basic_data",
+    "attendance",
+    "merits",
+    "course_records",
+    "consultations",
+    "outcomes",
+    "performances",
+    "ticks",
+    "files",
+]
 CABINET_ROUTES = [f"portfolios:{page}" for page in CABINET_PAGES]
 
 
@@ -116,11 +144,66 @@ OWN_REVIEW: dict[str | None, dict[str, int]] = {
     "missing": NOBODY,
 }
 
+#: Targets of the portfolio item routes: ``own`` an item of student A (an outcome of the
+#: offering the ``teacher`` fixture teaches to class A), ``other`` one of student B (class B,
+#: taught by class B's homeroom teacher), ``other_school`` one of the other school's student.
+ITEM_TARGETS = ["own", "other", "other_school", "missing"]
+#: Who may open an outcome: whoever may see its student, and the teacher who may certify it
+#: once it is sent (``own_draft``: student A's outcome not sent yet).
+OUTCOME_VIEW: dict[str | None, dict[str, int]] = {
+    **STUDENT_CABINET,
+    "own": allowed("student", "teacher", "homeroom_teacher", "registrar", "parent", "system_admin"),
+    "own_draft": STUDENT_CABINET["own"],
+}
+#: Files of items (``item_file``): the outcome targets (a document stored for real), plus a
+#: performance and a consultation record of student A. A consultation record's attachment is
+#: also open to the consultation teacher who wrote it.
+ITEM_FILE: dict[str | None, dict[str, int]] = {
+    **OUTCOME_VIEW,
+    "own_performance": STUDENT_CABINET["own"],
+    "own_consultation": allowed(
+        "student",
+        "homeroom_teacher",
+        "consultation_teacher",
+        "registrar",
+        "parent",
+        "system_admin",
+    ),
+}
+#: The people with a ``Teacher`` row (subject, homeroom and consultation teachers).
+TEACHERS = allowed("teacher", "homeroom_teacher", "consultation_teacher")
+STUDENTS = allowed("student", "other_student")
+#: POST-only portfolio routes: 405 on GET for everyone, before any other check.
+PORTFOLIO_POST_ONLY = [
+    "portfolios:outcome_send",
+    "portfolios:outcome_delete",
+    "portfolios:performance_delete",
+    "portfolios:tick_toggle",
+    "portfolios:return",
+]
+
 MATRIX: dict[str, dict[str | None, dict[str, int]]] = {
     "home": {None: {**allowed(*ROLE_FIXTURES, status=302), "unbound_parent": 200}},
     **{page: {None: allowed("student", "other_student")} for page in CABINET_ROUTES},
     **{f"portfolios:student_{page}": STUDENT_CABINET for page in CABINET_PAGES},
-    "schools:teacher_home": {None: allowed("teacher", "homeroom_teacher", "consultation_teacher")},
+    "portfolios:outcome_upload": {None: STUDENTS},
+    "portfolios:outcome_detail": OUTCOME_VIEW,
+    "portfolios:performance_new": {None: STUDENTS},
+    "portfolios:performance_detail": STUDENT_CABINET,
+    **{name: {target: everyone(405) for target in ITEM_TARGETS} for name in PORTFOLIO_POST_ONLY},
+    "portfolios:item_file": ITEM_FILE,
+    "portfolios:certification_queue": {None: TEACHERS},
+    "portfolios:certify": {None: everyone(405)},
+    "portfolios:consultation_list": {None: allowed("consultation_teacher")},
+    "portfolios:class_progress": {
+        "own": allowed("homeroom_teacher", "registrar"),
+        "other": allowed("registrar"),
+        "other_school": allowed("other_school_registrar"),
+        "missing": NOBODY,
+    },
+    "portfolios:windows": {None: allowed("registrar", "other_school_registrar")},
+    "portfolios:proxies": {None: allowed("registrar", "other_school_registrar")},
+    "schools:teacher_home": {None: TEACHERS},
     "schools:class_detail": {
         "own": allowed("homeroom_teacher", "registrar"),
         "other": allowed("registrar"),
@@ -219,6 +302,78 @@ def set_password_url(target: str) -> str:
     return reverse("guardians:set_password", args=[uid, token])
 
 
+def _outcome(target: str, world: SchoolWorld) -> CourseOutcome:
+    """A pending outcome (``ITEM_TARGETS``), or student A's draft (``own_draft``)."""
+    if target == "own_draft":
+        return make_outcome(world.offering_a, world.student_a, status=OutcomeStatus.DRAFT)
+    if target == "own":
+        return make_outcome(world.offering_a, world.student_a)
+    if target == "other":
+        return make_outcome(world.offering_b, world.student_b)
+    teacher = make_teacher(world.other_school, "他校教師")
+    offering = make_offering(world.other_term, teacher, None, "數學")
+    return make_outcome(offering, world.other_school_student)
+
+
+def _performance(target: str, world: SchoolWorld) -> Performance:
+    student, term = {
+        "own": (world.student_a, world.term),
+        "other": (world.student_b, world.term),
+        "other_school": (world.other_school_student, world.other_term),
+    }[target]
+    return Performance.objects.create(
+        student=student,
+        record_type=RecordType.COMPETITION,
+        school_year=term.school_year,
+        term=term,
+        title="全國科展",
+        description="參加全國科展",
+    )
+
+
+def _class(target: str, world: SchoolWorld) -> SchoolClass:
+    if target == "own":
+        return world.class_a
+    if target == "other":
+        return world.class_b
+    return SchoolClassFactory.create(school=world.other_school, name="一年丙班")
+
+
+def _stored_pdf() -> Blob:
+    """A real PDF in the blob storage, so that serving it works."""
+    upload = SimpleUploadedFile("成果.pdf", samples.pdf())
+    return blob_for(check_and_store(upload, rule=DOCUMENT_RULE))
+
+
+def item_file_url(target: str, world: SchoolWorld) -> str:
+    """``item_file`` of a document stored for real (``ITEM_FILE``)."""
+    name = "portfolios:item_file"
+    if target == "missing":
+        return reverse(name, args=["outcome", uuid.uuid4(), "document"])
+    if target == "own_performance":
+        performance = _performance("own", world)
+        performance.document_blob = _stored_pdf()
+        performance.document_name = "獎狀.pdf"
+        performance.save()
+        return reverse(name, args=["performance", performance.code, "document"])
+    if target == "own_consultation":
+        record = ConsultationRecord.objects.create(
+            student=world.student_a,
+            teacher=world.consultant,
+            term=world.term,
+            date=world.term.start_date,
+            kind=ConsultationKind.INDIVIDUAL,
+            description="選課諮詢",
+            attachment_blob=_stored_pdf(),
+            attachment_name="諮詢紀錄.pdf",
+        )
+        return reverse(name, args=["consultation", record.code, "attachment"])
+    outcome = _outcome(target, world)
+    outcome.document_blob = _stored_pdf()
+    outcome.save()
+    return reverse(name, args=["outcome", outcome.code, "document"])
+
+
 #: Routes whose object is not a student: route → (target, world) → the object.
 OBJECT_BUILDERS: dict[str, Callable[[str, SchoolWorld], Any]] = {
     "guardians:bind_cancel": _flow_application,
@@ -228,18 +383,35 @@ OBJECT_BUILDERS: dict[str, Callable[[str, SchoolWorld], Any]] = {
         for name in ("review_detail", "review_pdf", "review_approve", "review_reject")
     },
     "guardians:binding_unbind": _binding,
+    **{
+        f"portfolios:{name}": _outcome
+        for name in ("outcome_detail", "outcome_send", "outcome_delete", "tick_toggle", "return")
+    },
+    **{f"portfolios:{name}": _performance for name in ("performance_detail", "performance_delete")},
+    "portfolios:class_progress": _class,
+}
+#: Arguments of routes that take more than the object's code: route → code → args.
+ROUTE_ARGS: dict[str, Callable[[uuid.UUID], list[Any]]] = {
+    "portfolios:tick_toggle": lambda code: ["outcome", code],
+}
+#: Arguments of routes without an object that still take some.
+NO_TARGET_ARGS: dict[str, list[Any]] = {
+    "portfolios:performance_new": [RecordType.COMPETITION.value],
 }
 
 
 def url_of(name: str, target: str | None, world: SchoolWorld) -> str:
     if target is None:
-        return reverse(name)
+        return reverse(name, args=NO_TARGET_ARGS.get(name, []))
     if name == "guardians:set_password":
         return set_password_url(target)
+    if name == "portfolios:item_file":
+        return item_file_url(target, world)
+    args = ROUTE_ARGS.get(name, lambda code: [code])
     if target == "missing":
-        return reverse(name, args=[uuid.uuid4()])
+        return reverse(name, args=args(uuid.uuid4()))
     if name in OBJECT_BUILDERS:
-        return reverse(name, args=[OBJECT_BUILDERS[name](target, world).code])
+        return reverse(name, args=args(OBJECT_BUILDERS[name](target, world).code))
     by_route: dict[str, dict[str, Any]] = {
         "schools:class_detail": {"own": world.class_a, "other": world.class_b},
         "schools:offering_detail": {"own": world.offering_a, "other": world.offering_b},
@@ -530,6 +702,77 @@ def test_not_yours_and_missing_give_the_same_404(
     assert not_yours.status_code == missing.status_code == 404
     assert _main(not_yours.content) == _main(missing.content)
     assert school_world.student_b.name not in not_yours.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name", ["portfolios:outcome_detail", "portfolios:performance_detail", "portfolios:item_file"]
+)
+def test_item_not_yours_and_missing_give_the_same_404(
+    name: str, school_world: SchoolWorld, parent: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(parent)
+
+    not_yours = client.get(url_of(name, "other", school_world))
+    missing = client.get(url_of(name, "missing", school_world))
+
+    assert not_yours.status_code == missing.status_code == 404
+    assert _main(not_yours.content) == _main(missing.content)
+    assert school_world.student_b.name not in not_yours.content.decode()
+
+
+#: POST routes acting on one item → the only role that may act on the ``own`` item.
+ITEM_ACTORS = {
+    "portfolios:outcome_send": "student",
+    "portfolios:outcome_delete": "student",
+    "portfolios:performance_delete": "student",
+    "portfolios:tick_toggle": "student",
+    "portfolios:return": "teacher",
+}
+
+
+@pytest.mark.parametrize("name", ITEM_ACTORS)
+def test_item_actions_of_someone_else_are_404_and_change_nothing(
+    name: str,
+    school_world: SchoolWorld,
+    role_user: Callable[[str], User],
+    client_for: Callable[[User], Client],
+) -> None:
+    """Those who may only see an item (bound parent, homeroom teacher, registrar, the
+    certifying teacher for the student's actions) cannot act on it; same 404 as missing."""
+    item = OBJECT_BUILDERS[name]("own", school_world)
+    args = ROUTE_ARGS.get(name, lambda code: [code])
+    url = reverse(name, args=args(item.code))
+    actor = ITEM_ACTORS[name]
+    others = [role for role in ROLE_FIXTURES if role != actor]
+
+    actual = {role: client_for(role_user(role)).post(url).status_code for role in others}
+    missing = client_for(role_user(actor)).post(reverse(name, args=args(uuid.uuid4())))
+
+    assert actual == {role: 404 for role in others}
+    assert missing.status_code == 404
+    before = {field.name: getattr(item, field.name) for field in item._meta.concrete_fields}
+    item.refresh_from_db()
+    assert {field.name: getattr(item, field.name) for field in item._meta.concrete_fields} == before
+    assert not TickSlot.objects.exists()
+
+
+def test_certify_by_anyone_but_the_subject_teacher_is_404(
+    school_world: SchoolWorld,
+    role_user: Callable[[str], User],
+    client_for: Callable[[User], Client],
+) -> None:
+    outcome = _outcome("own", school_world)
+    url = reverse("portfolios:certify")
+    others = [role for role in ROLE_FIXTURES if role != "teacher"]
+
+    actual = {
+        role: client_for(role_user(role)).post(url, {"codes": [str(outcome.code)]}).status_code
+        for role in others
+    }
+
+    assert actual == {role: 404 for role in others}
+    outcome.refresh_from_db()
+    assert outcome.status == OutcomeStatus.PENDING
 
 
 def test_non_uuid_student_code_is_404(registrar: User, client_for) -> None:
