@@ -9,6 +9,7 @@ from accounts.http import AuthedRequest
 from accounts.models import Role
 from accounts.roles import current_term, get_role_context
 from audit.actions import record_event
+from guardians.permissions import visible_review_applications
 
 from . import selectors
 from .models import School, Term
@@ -20,6 +21,7 @@ def teacher_home(request: AuthedRequest) -> HttpResponse:
     context = get_role_context(request.user)
     if context.teacher is None or context.term is None:
         raise Http404
+    is_homeroom = context.has(Role.HOMEROOM_TEACHER)
     return render(
         request,
         "schools/teacher_home.html",
@@ -28,6 +30,11 @@ def teacher_home(request: AuthedRequest) -> HttpResponse:
             "term": context.term,
             "offerings": selectors.list_offerings_of_teacher(context.teacher, context.term),
             "homeroom_classes": selectors.list_homeroom_classes(context.teacher, context.term),
+            "is_homeroom": is_homeroom,
+            # 親子綁定審核: the pending applications of the own classes (one COUNT query).
+            "pending_bindings": (
+                visible_review_applications(request.user).count() if is_homeroom else 0
+            ),
             "is_consultant": context.has(Role.CONSULTATION_TEACHER),
         },
     )

@@ -31,8 +31,10 @@ def test_class_detail_links_to_progress(world, login):
     assert reverse("portfolios:class_progress", args=[world.school_class.code]) in html
 
 
-def test_registrar_home_links_to_windows_and_proxies(world, login):
+def test_registrar_home_links_to_windows_proxies_and_bindings(world, login):
     html = login(world.registrar).get(reverse("schools:registrar_home")).content.decode()
 
     assert reverse("portfolios:windows") in html
     assert reverse("portfolios:proxies") in html
+    assert f'href="{reverse("guardians:binding_list")}"' in html
+    assert "親子綁定管理" in html

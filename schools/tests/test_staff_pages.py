@@ -1,5 +1,6 @@
 """Staff pages: teacher home, class and offering rosters, registrar home (RULES.md §1)."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.tests.factories import RoleAssignmentFactory
+from accounts.tests.test_permission_matrix import make_application
 from conftest import SchoolWorld, make_registrar
 from schools.tests.factories import TeacherFactory
 
@@ -37,6 +39,38 @@ def test_homeroom_teacher_home_lists_the_class_with_its_size_r1(
     assert reverse("schools:class_detail", args=[school_world.class_a.code]) in (
         response.content.decode()
     )
+
+
+def test_homeroom_teacher_home_links_to_binding_review_with_the_pending_count(
+    school_world: SchoolWorld, homeroom_teacher: User, client_for: Callable[[User], Client]
+) -> None:
+    make_application(school_world.student_a, email="a.parent@example.com")
+    make_application(school_world.student_b, email="b.parent@example.com")  # class B's
+
+    html = client_for(homeroom_teacher).get(reverse("schools:teacher_home")).content.decode()
+
+    assert f'href="{reverse("guardians:review_list")}"' in html
+    assert "親子綁定審核" in html
+    count = re.search(r'data-testid="binding-review-count">([^<]*)<', html)
+    assert count is not None and count.group(1) == "1 件待審核"
+
+
+def test_homeroom_teacher_home_shows_no_count_without_pending_applications(
+    homeroom_teacher: User, client_for: Callable[[User], Client]
+) -> None:
+    html = client_for(homeroom_teacher).get(reverse("schools:teacher_home")).content.decode()
+
+    assert reverse("guardians:review_list") in html
+    assert 'data-testid="binding-review-count"' not in html
+
+
+@pytest.mark.parametrize("role", ["teacher", "consultation_teacher"])
+def test_teacher_home_without_a_homeroom_class_has_no_binding_review_link(
+    role: str, role_user: Callable[[str], User], client_for: Callable[[User], Client]
+) -> None:
+    html = client_for(role_user(role)).get(reverse("schools:teacher_home")).content.decode()
+
+    assert reverse("guardians:review_list") not in html
 
 
 def test_consultation_teacher_home_says_so_r1(
