@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "audit",
     "central",
     "files",
+    "submissions",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LICHENG_LOG_LEVEL", "WARNING")},
 }
+
+# --- Central database exchange (submissions → central, RULES.md §5) ---------------------------
+# Where the school delivers packages, and its credentials. In the demo the same server plays
+# the central database (central app); set these to the real endpoint in production.
+LICHENG_CENTRAL_URL = env_str("LICHENG_CENTRAL_URL", "http://127.0.0.1:8000/api/central/v1")
+LICHENG_CENTRAL_TOKEN = env_str("LICHENG_CENTRAL_TOKEN", "demo-central-token")
+LICHENG_CENTRAL_TIMEOUT = env_int("LICHENG_CENTRAL_TIMEOUT", 60)
 
 # --- Licheng --------------------------------------------------------------------------------
 LICHENG_SITE_NAME = _("歷程 Licheng 學習歷程檔案平臺")
