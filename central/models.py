@@ -68,6 +68,9 @@ class CentralFile(models.Model):
         verbose_name = _("中央檔案")
         verbose_name_plural = _("中央檔案")
 
+    def __str__(self) -> str:
+        return self.sha256
+
 
 class CentralRecord(models.Model):
     """One roster's data for one student, year and semester, as one package delivered it.
@@ -100,3 +103,8 @@ class CentralRecord(models.Model):
                 name="one_current_central_record",
             )
         ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.school_code} {self.roster} {self.school_year}-{self.semester} v{self.version}"
+        )

@@ -55,7 +55,10 @@ class Submission(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(
-        _("狀態"), max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.BUILDING
+        _("狀態"),
+        max_length=12,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.BUILDING,
     )
     progress = models.PositiveSmallIntegerField(_("打包進度（%）"), default=0)
     student_count = models.PositiveIntegerField(_("學生數"), default=0)
@@ -136,6 +139,9 @@ class CheckPeriod(models.Model):
     class Meta:
         verbose_name = _("收訖確認期間")
         verbose_name_plural = _("收訖確認期間")
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.opens_at:%Y-%m-%d}–{self.closes_at:%Y-%m-%d}"
 
 
 class ConfirmationStatus(models.TextChoices):

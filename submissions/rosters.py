@@ -240,4 +240,3 @@ def students_in(school: School, school_year: int, semester: int) -> QuerySet[Stu
 
 def tick_slots(students: Iterable[Student], school_year: int) -> QuerySet[TickSlot]:
     return TickSlot.objects.filter(student__in=list(students), school_year=school_year)
-
