@@ -172,3 +172,6 @@ class ReceiptConfirmation(models.Model):
                 fields=["submission", "student"], name="one_confirmation_per_student"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.student_id} {self.status}"
