@@ -232,6 +232,8 @@ LOGGING = {
 LICHENG_CENTRAL_URL = env_str("LICHENG_CENTRAL_URL", "http://127.0.0.1:8000/api/central/v1")
 LICHENG_CENTRAL_TOKEN = env_str("LICHENG_CENTRAL_TOKEN", "demo-central-token")
 LICHENG_CENTRAL_TIMEOUT = env_int("LICHENG_CENTRAL_TIMEOUT", 60)
+# "http" (urllib to LICHENG_CENTRAL_URL) or "inprocess" (django.test.Client, tests only).
+LICHENG_CENTRAL_TRANSPORT = env_str("LICHENG_CENTRAL_TRANSPORT", "http")
 
 # --- Licheng --------------------------------------------------------------------------------
 LICHENG_SITE_NAME = _("歷程 Licheng 學習歷程檔案平臺")
