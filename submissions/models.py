@@ -175,3 +175,69 @@ class ReceiptConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} {self.student_id} {self.status}"
+
+
+class TransferImport(models.Model):
+    """A transfer student's portfolio imported from an earlier school (轉學生歷程匯入),
+    RULES.md §1 (歷程交換人員) and §5 ("Students who transfer carry their portfolio via an
+    export/import exchange package").
+
+    One row per imported package; the same package cannot be imported twice for a student.
+    ``counts`` holds how many rows of each kind were created (``course_records``,
+    ``outcomes``, ``performances``, ``cadre_records``, ``ticks``, ``files``). The earlier
+    school's code also tells the admissions view where the central database holds the
+    student's earlier records.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("匯入學校")
+    )
+    student = models.ForeignKey(
+        "schools.Student", on_delete=models.PROTECT, related_name="+", verbose_name=_("學生")
+    )
+    source_school_code = models.CharField(_("原就讀學校代碼"), max_length=6)
+    source_school_name = models.CharField(_("原就讀學校"), max_length=100)
+    package_id = models.UUIDField(_("資料包編號"))
+    package_sha256 = models.CharField(max_length=64)
+    counts = models.JSONField(_("匯入筆數"), default=dict)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("匯入時間"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("轉學生歷程匯入")
+        verbose_name_plural = _("轉學生歷程匯入")
+        ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "package_id"], name="import_package_once_per_student"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_school_code} → {self.school_id} {self.student_id}"
+
+
+class TransferredItem(models.Model):
+    """One row a transfer import created, marked as before the transfer (轉學轉科前,
+    RULES.md §2.4 flag) with what the receiving school cannot hold as a relation: the earlier
+    school's certifier as text (``certifier_name``).
+
+    ``kind`` is ``course_record``, ``outcome`` or ``performance``; ``object_code`` is the
+    created row's ``code``; ``source_code`` the row's code at the earlier school.
+    """
+
+    transfer = models.ForeignKey(TransferImport, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(_("類別"), max_length=20)
+    object_code = models.UUIDField(_("匯入後編號"), unique=True)
+    source_code = models.UUIDField(_("原校編號"))
+    certifier_name = models.CharField(_("認證教師（原校）"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("轉學前項目")
+        verbose_name_plural = _("轉學前項目")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_code}"
