@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portfolios.urls")),
     path("", include("schools.urls")),
+    path("", include("submissions.urls")),
     path("parent/", include("guardians.urls")),
     path("central/", include("central.urls")),
 ]
