@@ -186,7 +186,9 @@ class CentralClient:
         receipt. Raises ``CentralRefused`` (e.g. ``checksum_mismatch``, ``wrong_school``,
         ``stale_version``) or ``CentralUnavailable``.
         """
-        resp = self.transport.request("POST", "/packages", body_path=Path(path))
+        resp = self.transport.request(
+            "POST", "/packages", body_path=Path(path), params={"package_id": str(package_id)}
+        )
         receipt = self._json(resp)
         if str(receipt.get("package_id")) != str(package_id):
             raise CentralUnavailable("receipt for another package id")

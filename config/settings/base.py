@@ -170,6 +170,11 @@ STORAGES = {
         "BACKEND": "files.storage.DurableFileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
     },
+    # The central database's own file store (central app): a school-side loss never touches it.
+    "central_blobs": {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": env_str("LICHENG_CENTRAL_ROOT", str(MEDIA_ROOT / "central"))},
+    },
 }
 # Optional second copy written before an upload is acknowledged (RELIABILITY.md D2).
 if env_str("LICHENG_REPLICA_ROOT", ""):
@@ -234,6 +239,8 @@ LICHENG_CENTRAL_TOKEN = env_str("LICHENG_CENTRAL_TOKEN", "demo-central-token")
 LICHENG_CENTRAL_TIMEOUT = env_int("LICHENG_CENTRAL_TIMEOUT", 60)
 # "http" (urllib to LICHENG_CENTRAL_URL) or "inprocess" (django.test.Client, tests only).
 LICHENG_CENTRAL_TRANSPORT = env_str("LICHENG_CENTRAL_TRANSPORT", "http")
+# Central side: the largest package body it accepts (bytes).
+LICHENG_CENTRAL_MAX_PACKAGE_BYTES = env_int("LICHENG_CENTRAL_MAX_PACKAGE_BYTES", 20 * 1024**3)
 
 # --- Licheng --------------------------------------------------------------------------------
 LICHENG_SITE_NAME = _("歷程 Licheng 學習歷程檔案平臺")

@@ -17,6 +17,10 @@ STORAGES = {
         "BACKEND": "files.storage.DurableFileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
     },
+    "central_blobs": {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "central")},
+    },
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
