@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from central import api as central_api
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -16,4 +17,6 @@ urlpatterns = [
     path("", include("submissions.urls_extra")),
     path("parent/", include("guardians.urls")),
     path("central/", include("central.urls")),
+    # The central database's JSON API (token auth; schema at openapi.json, docs at docs).
+    path("api/central/v1/", central_api.urls()),
 ]
