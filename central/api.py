@@ -16,6 +16,7 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Query, Schema
+from ninja.responses import Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import Field
@@ -170,19 +171,19 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     ),
     openapi_extra=PACKAGE_BODY,
 )
-def deliver_package(request: HttpRequest, query: Query[DeliverQuery]) -> tuple[int, Any]:
+def deliver_package(request: HttpRequest, query: Query[DeliverQuery]) -> Status[Any]:
     school: CentralSchool = request.auth  # type: ignore[attr-defined]
     try:
         path = _body_to_file(request)
     except Refusal as refusal:
-        return refusal.status, refusal.body()
+        return Status(refusal.status, refusal.body())
     try:
         outcome = receive_package(
             school=school, path=path, package_id_hint=str(query.package_id or "")
         )
     finally:
         path.unlink(missing_ok=True)
-    return outcome.status, outcome.body
+    return Status(outcome.status, outcome.body)
 
 
 def _body_to_file(request: HttpRequest) -> Path:
@@ -203,13 +204,13 @@ def _body_to_file(request: HttpRequest) -> Path:
     response={200: ReceiptOut, 404: ErrorOut} | ERRORS,
     summary="A package's receipt or refusal",
 )
-def get_package(request: HttpRequest, package_id: UUID) -> tuple[int, Any]:
+def get_package(request: HttpRequest, package_id: UUID) -> Status[Any]:
     school: CentralSchool = request.auth  # type: ignore[attr-defined]
     try:
         package = selectors.get_package(package_id, school_code=school.code)
     except ReceivedPackage.DoesNotExist:
-        return 404, {"error": "not_found", "detail": "no such package from this school"}
-    return 200, selectors.package_answer(package)
+        return Status(404, {"error": "not_found", "detail": "no such package from this school"})
+    return Status(200, selectors.package_answer(package))
 
 
 @api.get(
@@ -219,17 +220,20 @@ def get_package(request: HttpRequest, package_id: UUID) -> tuple[int, Any]:
 )
 def student_records(
     request: HttpRequest, national_id: str, query: Query[RecordsQuery]
-) -> tuple[int, Any]:
+) -> Status[Any]:
     school: CentralSchool = request.auth  # type: ignore[attr-defined]
     if query.school_code != school.code:
-        return 403, {"error": "wrong_school", "detail": "a school reads only its own students"}
+        return Status(403, {"error": "wrong_school", "detail": "a school reads only its own students"})
     if not _valid_id(national_id):
-        return 422, {"error": "schema", "detail": "national_id has the wrong format"}
-    return 200, {
-        "school_code": school.code,
-        "national_id": national_id,
-        "records": selectors.current_records(school.code, national_id),
-    }
+        return Status(422, {"error": "schema", "detail": "national_id has the wrong format"})
+    return Status(
+        200,
+        {
+            "school_code": school.code,
+            "national_id": national_id,
+            "records": selectors.current_records(school.code, national_id),
+        },
+    )
 
 
 def _valid_id(value: str) -> bool:

@@ -154,9 +154,9 @@ def schedule_retry(submission: Submission, run_after: datetime.datetime) -> bool
     (ImmediateBackend in tests: the caller drives retries, or ``retry_due_deliveries`` does)."""
     from .tasks import deliver_task
 
-    deferred = deliver_task.using(run_after=run_after)
-    if not deferred.get_backend().supports_defer:
+    if not deliver_task.get_backend().supports_defer:
         return False
+    deferred = deliver_task.using(run_after=run_after)
     transaction.on_commit(lambda: deferred.enqueue(submission.pk))
     return True
 
