@@ -49,9 +49,11 @@ def test_submit_creates_snapshots_and_enqueues_on_commit(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
     client.force_login(w.registrar)
-    with mock.patch("submissions.tasks.build_and_deliver") as task:
-        with django_capture_on_commit_callbacks(execute=True):
-            resp = client.post("/registrar/submissions/submit/", YEARLY_FORM)
+    with (
+        mock.patch("submissions.tasks.build_and_deliver") as task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        resp = client.post("/registrar/submissions/submit/", YEARLY_FORM)
     assert resp.status_code == 302
     assert resp["Location"] == "/registrar/submissions/"
     submission = Submission.objects.get()
