@@ -16,8 +16,8 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Query, Schema
-from ninja.responses import Status
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.responses import Status
 from ninja.security import HttpBearer
 from pydantic import Field
 
@@ -158,8 +158,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.post(
     "/packages",
-    response={200: ReceiptOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut}
-    | ERRORS,
+    response={200: ReceiptOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut} | ERRORS,
     summary="Deliver a package",
     description=(
         "Verifies the manifest checksum, every part's SHA-256/MD5/size, that no part is "
@@ -223,7 +222,9 @@ def student_records(
 ) -> Status[Any]:
     school: CentralSchool = request.auth  # type: ignore[attr-defined]
     if query.school_code != school.code:
-        return Status(403, {"error": "wrong_school", "detail": "a school reads only its own students"})
+        return Status(
+            403, {"error": "wrong_school", "detail": "a school reads only its own students"}
+        )
     if not _valid_id(national_id):
         return Status(422, {"error": "schema", "detail": "national_id has the wrong format"})
     return Status(

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal, Protocol
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
@@ -184,7 +184,11 @@ class _Verified:
     combos: set[tuple[str, int, int]] = field(default_factory=set)
 
 
-def spool(stream: IO[bytes], *, limit: int | None = None) -> Path:
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def spool(stream: Readable, *, limit: int | None = None) -> Path:
     """Copy a request body to a temporary file in chunks (never whole in memory); the caller
     deletes it. Raises Refusal("too_large") past ``limit`` bytes."""
     limit = limit if limit is not None else settings.LICHENG_CENTRAL_MAX_PACKAGE_BYTES

@@ -125,8 +125,8 @@ class Exchange:
         return submission
 
 
-@pytest.fixture
-def stores(settings: Any, tmp_path: Path) -> Path:
+@pytest.fixture(name="stores")
+def stores_fixture(settings: Any, tmp_path: Path) -> Path:
     """Fresh MEDIA_ROOT, school blob store and central store under tmp_path."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.FILE_UPLOAD_TEMP_DIR = None
@@ -144,8 +144,8 @@ def stores(settings: Any, tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def exchange(db: Any, stores: Path) -> Exchange:
+@pytest.fixture(name="exchange")
+def exchange_fixture(db: Any, stores: Path) -> Exchange:
     """The school 389301 (registered with the central side) with two students."""
     school = School.objects.create(code=SCHOOL_CODE, name="歷程高中")
     term = Term.objects.create(

@@ -19,9 +19,9 @@ from central.tests.exchange import (  # noqa: F401
     SCHOOL_CODE,
     TOKEN,
     Exchange,
-    exchange,
+    exchange_fixture,
     rewrite_zip,
-    stores,
+    stores_fixture,
 )
 from submissions.models import Submission
 from submissions.package import build_package
@@ -65,9 +65,7 @@ def repack(source: Path, target: Path, roster: str, edit: Any) -> Path:
     with zipfile.ZipFile(source) as zf:
         lines = [json.loads(x) for x in zf.read(f"rosters/{roster}.jsonl").splitlines()]
         manifest = json.loads(zf.read("manifest.json"))
-    data = b"".join(
-        json.dumps(edit(line), ensure_ascii=False).encode() + b"\n" for line in lines
-    )
+    data = b"".join(json.dumps(edit(line), ensure_ascii=False).encode() + b"\n" for line in lines)
     for part in manifest["parts"]:
         if part["path"] == f"rosters/{roster}.jsonl":
             part.update(
@@ -117,10 +115,15 @@ def test_duplicate_delivery_returns_same_receipt_and_changes_nothing_d8(
         assert again.json() == first
 
     assert ReceivedPackage.objects.count() == 1
-    assert list(CentralRecord.objects.values_list("pk", "version", "is_current", "received_at")) == rows
+    assert (
+        list(CentralRecord.objects.values_list("pk", "version", "is_current", "received_at"))
+        == rows
+    )
 
 
-def test_truncated_package_is_refused_whole(exchange: Exchange, stores: Path, tmp_path: Path) -> None:
+def test_truncated_package_is_refused_whole(
+    exchange: Exchange, stores: Path, tmp_path: Path
+) -> None:
     _submission, path = built(exchange)
     cut = tmp_path / "cut.zip"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -220,9 +223,7 @@ def test_replay_of_an_accepted_old_package_returns_its_receipt_and_keeps_the_new
     assert CentralRecord.objects.count() == 4  # every version kept
 
 
-def test_same_package_id_with_other_content_is_refused(
-    exchange: Exchange, tmp_path: Path
-) -> None:
+def test_same_package_id_with_other_content_is_refused(exchange: Exchange, tmp_path: Path) -> None:
     _submission, path = built(exchange)
     assert post(path).status_code == 200
 
@@ -290,12 +291,17 @@ def test_rejected_package_can_be_resent_intact_and_accepted(
     submission, path = built(exchange)
     cut = tmp_path / "cut.zip"
     cut.write_bytes(path.read_bytes()[:-50])
-    assert Client().post(
-        f"{URL}?package_id={submission.code}",
-        cut.read_bytes(),
-        content_type="application/zip",
-        HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
-    ).status_code == 400
+    assert (
+        Client()
+        .post(
+            f"{URL}?package_id={submission.code}",
+            cut.read_bytes(),
+            content_type="application/zip",
+            HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
+        )
+        .status_code
+        == 400
+    )
     assert ReceivedPackage.objects.get().package_id == submission.code
 
     assert post(path).status_code == 200
@@ -305,9 +311,7 @@ def test_rejected_package_can_be_resent_intact_and_accepted(
 def test_multipart_upload_is_accepted(exchange: Exchange) -> None:
     _submission, path = built(exchange)
     with path.open("rb") as handle:
-        response = Client().post(
-            URL, {"package": handle}, HTTP_AUTHORIZATION=f"Bearer {TOKEN}"
-        )
+        response = Client().post(URL, {"package": handle}, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200, response.content
 
 

@@ -25,4 +25,4 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 LICHENG_CENTRAL_TRANSPORT = "inprocess"
-LICHENG_CENTRAL_TOKEN = "test-central-token"
+LICHENG_CENTRAL_TOKEN = "test-central-token"  # noqa: S105 (test-only token)

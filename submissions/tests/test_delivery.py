@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from central.models import CentralRecord, PackageStatus, ReceivedPackage
-from central.tests.exchange import SCHOOL_CODE, YEAR, Exchange, exchange, stores  # noqa: F401
+from central.tests.exchange import SCHOOL_CODE, YEAR, Exchange, exchange_fixture, stores_fixture  # noqa: F401
 from portfolios.models import TickSlot
 from submissions import delivery
 from submissions.central_client import (

@@ -6,7 +6,7 @@ import hashlib
 import json
 import zipfile
 
-from central.tests.exchange import SCHOOL_CODE, YEAR, Exchange, exchange, stores  # noqa: F401
+from central.tests.exchange import SCHOOL_CODE, YEAR, Exchange, exchange_fixture, stores_fixture  # noqa: F401
 from submissions.models import Roster, Snapshot, SubmissionStatus
 from submissions.package import FORMAT_VERSION, PACKAGE_FORMAT, build_package, package_path
 
