@@ -296,3 +296,8 @@ def test_resubmit_is_refused_while_the_fix_breaks_the_precheck(
     assert "預檢仍有 1 項錯誤，請修正後再提交。" in resp.content.decode()
     assert Submission.objects.count() == 1
     assert ReceiptConfirmation.objects.get().status == ConfirmationStatus.DISPUTED
+
+
+def test_cabinet_links_to_the_receipt_check(w: World, client) -> None:
+    client.force_login(w.students[0].user)
+    assert 'href="/receipts/"' in client.get("/cabinet/").content.decode()

@@ -251,3 +251,10 @@ def test_staff_pages_are_404_for_everyone_but_the_schools_registrars(
     else:
         assert resp.status_code == 404
     assert Submission.objects.count() == 1
+
+
+def test_registrar_home_links_to_precheck_and_submissions(w: World, client) -> None:
+    client.force_login(w.registrar)
+    html = client.get("/registrar/").content.decode()
+    assert 'href="/registrar/submissions/precheck/"' in html
+    assert 'href="/registrar/submissions/"' in html
