@@ -30,117 +30,44 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from files.hashing import Digest, Hasher
 from files.ingest import put_blob
 from files.storage import blob_name
 
 from .models import CentralFile, CentralRecord, CentralSchool, PackageStatus, ReceivedPackage
+from .package_schema import (
+    FILE_PART,
+    FORMAT_VERSIONS,
+    HEX64,
+    ID_PATTERN,
+    MANIFEST,
+    PACKAGE_FORMAT,
+    ROSTER_PART,
+    SEMESTER_ROSTERS,
+    TAG_MANIFEST,
+    YEARLY_ROSTERS,
+    Manifest,
+    PartEntry,
+    Refusal,
+    RosterLine,
+    first_error,
+)
 
-PACKAGE_FORMAT = "licheng-central-package"
-FORMAT_VERSIONS = {1}
-MANIFEST = "manifest.json"
-TAG_MANIFEST = "manifest.sha256"
-SEMESTER_ROSTERS = {"basic", "course_records"}
-YEARLY_ROSTERS = {"outcomes", "performances"}
-ROSTERS = SEMESTER_ROSTERS | YEARLY_ROSTERS
+__all__ = ["ID_PATTERN", "Refusal", "receive_package", "school_for_token", "spool"]
+
 CHUNK = 1024 * 1024
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _BATCH = 500
-
-HEX64 = r"^[0-9a-f]{64}$"
-HEX32 = r"^[0-9a-f]{32}$"
-ID_PATTERN = r"^[A-Z][0-9A-Z][0-9]{8}$"  # national ID or resident number (RULES.md §8.1)
-ROSTER_PART = re.compile(r"^rosters/([a-z_]+)\.jsonl$")
-FILE_PART = re.compile(r"^files/([0-9a-f]{64})$")
-
-STATUS_FOR = {
-    "unauthorized": 401,
-    "wrong_school": 403,
-    "not_found": 404,
-    "stale_version": 409,
-    "idempotency_conflict": 409,
-    "too_large": 413,
-}
-
-
-class Refusal(Exception):
-    """A package or request refused whole, with a machine-readable ``code``."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-
-    @property
-    def status(self) -> int:
-        return STATUS_FOR.get(self.code, 400)
-
-    def body(self) -> dict[str, str]:
-        return {"error": self.code, "detail": self.detail}
-
-
-# --- Schemas of the manifest and the JSONL lines (docs/package-format.md) ---------------------
-
-
-class PartEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    path: str = Field(max_length=200)
-    sha256: str = Field(pattern=HEX64)
-    md5: str = Field(pattern=HEX32)
-    size: int = Field(ge=0)
-
-
-class Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    format: Literal["licheng-central-package"]
-    format_version: int
-    package_id: uuid.UUID
-    school_code: str = Field(pattern=r"^[0-9A-Za-z]{6}$")
-    school_year: int = Field(ge=1, le=999)
-    semester: int = Field(ge=0, le=2)
-    version: int = Field(ge=1)
-    rosters: list[Literal["basic", "course_records", "outcomes", "performances"]] = Field(
-        min_length=1
-    )
-    created_at: datetime.datetime
-    students: int = Field(ge=0)
-    parts: list[PartEntry]
-
-
-class FileEntry(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    role: str = Field(max_length=20)
-    name: str = Field(max_length=255)
-    sha256: str = Field(pattern=HEX64)
-    md5: str = Field(pattern=HEX32)
-    size: int = Field(ge=0)
-    content_type: str = Field(max_length=50)
-
-
-class RosterLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    national_id: str = Field(pattern=ID_PATTERN)
-    roster: Literal["basic", "course_records", "outcomes", "performances"]
-    school_year: int = Field(ge=1, le=999)
-    semester: int = Field(ge=0, le=2)
-    records: list[dict[str, Any]]
-    files: list[FileEntry]
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err.get("loc", ()))
-    return f"{where}: {err.get('msg', '')}" if where else str(err.get("msg", ""))
 
 
 # --- Tokens ----------------------------------------------------------------------------------
@@ -298,7 +225,7 @@ def _verify_manifest(zf: zipfile.ZipFile, school: CentralSchool, hint: str) -> _
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        raise Refusal("schema", f"{MANIFEST}: {_first_error(exc)}") from exc
+        raise Refusal("schema", f"{MANIFEST}: {first_error(exc)}") from exc
     if manifest.school_code != school.code:
         raise Refusal(
             "wrong_school",
@@ -374,7 +301,7 @@ def _lines(zf: zipfile.ZipFile, path: str) -> Iterator[tuple[int, RosterLine]]:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise Refusal("schema", f"{path} line {number}: not JSON ({exc})") from exc
         except ValidationError as exc:
-            raise Refusal("schema", f"{path} line {number}: {_first_error(exc)}") from exc
+            raise Refusal("schema", f"{path} line {number}: {first_error(exc)}") from exc
 
     for chunk in _read_part(zf, path):
         buffer += chunk
