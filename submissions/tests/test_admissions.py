@@ -278,3 +278,28 @@ def test_cabinet_links_to_the_admissions_view(world: SchoolWorld, client):
     client.force_login(world.registrar)
     other = client.get(reverse("portfolios:student_cabinet", args=[student.code]))
     assert student_url(student) in other.content.decode()
+
+
+def test_transferred_student_record_is_fetched_from_the_earlier_school_too(
+    world: SchoolWorld, client, fake_central
+):
+    from submissions.models import TransferImport
+
+    student = world.students[0]
+    TransferImport.objects.create(
+        school=world.school,
+        student=student,
+        source_school_code="654321",
+        source_school_name="原校",
+        package_id="11111111-1111-1111-1111-111111111111",
+        package_sha256="0" * 64,
+        imported_by=world.registrar,
+    )
+    client.force_login(student.user)
+
+    client.get(OWN)
+
+    assert fake_central["calls"] == [
+        (world.school.code, student.national_id),
+        ("654321", student.national_id),
+    ]
