@@ -9,6 +9,7 @@ for them, and marking it correct or disputed during a check period.
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -116,7 +117,11 @@ def submit(request: AuthedRequest) -> HttpResponse:
         raise Http404 from None
     except SubmissionError as exc:
         messages.error(request, _error_text(exc))
-        query = request.POST.urlencode()
+        query = urlencode(
+            {"school_year": data["school_year"], "semester": data["semester"],
+             "rosters": data["rosters"]},
+            doseq=True,
+        )  # fmt: skip
         return redirect(f"{reverse('submissions:precheck')}?{query}")
     messages.success(
         request,

@@ -241,11 +241,13 @@ def test_mixed_semester_and_yearly_rosters_are_refused(w: World, client) -> None
 
 @pytest.mark.parametrize("who", ["teacher", "student", "nobody"])
 def test_precheck_page_is_404_for_non_registrars(w: World, client, who: str) -> None:
-    user: User = {
+    users: dict[str, User | None] = {
         "teacher": w.teacher.user,
         "student": w.students[0].user,
         "nobody": make_user("x"),
-    }[who]
+    }
+    user = users[who]
+    assert user is not None
     client.force_login(user)
     assert client.get("/registrar/submissions/precheck/").status_code == 404
     assert (

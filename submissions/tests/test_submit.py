@@ -64,10 +64,11 @@ def test_submit_creates_snapshots_and_enqueues_on_commit(
     assert submission.supersedes is None
     snapshots = Snapshot.objects.filter(submission=submission)
     assert snapshots.count() == 4  # 2 students × 2 rosters
-    outcome = w.outcome_of(w.students[0])
+    blob = w.outcome_of(w.students[0]).document_blob
+    assert blob is not None
     snap = snapshots.get(student=w.students[0], roster="outcomes")
-    assert [f["sha256"] for f in snap.files] == [outcome.document_blob.sha256]
-    assert [f["md5"] for f in snap.files] == [outcome.document_blob.md5]
+    assert [f["sha256"] for f in snap.files] == [blob.sha256]
+    assert [f["md5"] for f in snap.files] == [blob.md5]
     event = AuditEvent.objects.get(action="submission.created")
     assert event.actor == w.registrar
     assert event.detail["version"] == 1
@@ -229,7 +230,7 @@ def test_staff_pages_are_404_for_everyone_but_the_schools_registrars(
     submission = Submission.objects.create(
         school=w.school, school_year=114, semester=1, rosters=["basic"], created_by=w.registrar
     )
-    user: User
+    user: User | None
     if who == "other_registrar":
         other = School.objects.create(code="999999", name="別的高中")
         Term.objects.create(
@@ -242,6 +243,7 @@ def test_staff_pages_are_404_for_everyone_but_the_schools_registrars(
         user = {"teacher": w.teacher.user, "student": w.students[0].user, "nobody": make_user("x")}[
             who
         ]
+    assert user is not None
     client.force_login(user)
     resp = getattr(client, method)(url.format(code=submission.code), SEMESTER_FORM)
     if who == "other_registrar" and "{code}" not in url:
@@ -258,3 +260,13 @@ def test_registrar_home_links_to_precheck_and_submissions(w: World, client) -> N
     html = client.get("/registrar/").content.decode()
     assert 'href="/registrar/submissions/precheck/"' in html
     assert 'href="/registrar/submissions/"' in html
+
+
+def test_refused_submit_returns_to_the_precheck_without_the_csrf_token(w: World, client) -> None:
+    Student.objects.filter(pk=w.students[0].pk).update(name="")
+    client.force_login(w.registrar)
+    resp = client.post("/registrar/submissions/submit/", SEMESTER_FORM)
+    assert resp["Location"] == (
+        "/registrar/submissions/precheck/?school_year=114&semester=1"
+        "&rosters=basic&rosters=course_records"
+    )
