@@ -213,3 +213,22 @@ def test_performances_roster_with_no_items_delivers_empty_lines(exchange: Exchan
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.ACCEPTED, submission.error
     assert {line["record_count"] for line in submission.receipt["students"]} == {0}
+
+
+def test_retry_is_enqueued_on_the_database_queue_with_run_after(
+    exchange: Exchange, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    submission = exchange.submit()
+    build_package(submission)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver_submission(submission.pk, client=CentralClient(Down()))
+
+    submission.refresh_from_db()
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "submissions.tasks.deliver_task"
+    assert queued.args_kwargs["args"] == [submission.pk]
+    assert queued.run_after == submission.next_attempt_at
