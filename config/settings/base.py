@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from our static files (CSP: no CDN)
     "accounts",
     "schools",
     "portfolios",
