@@ -488,8 +488,8 @@ def _docs_section(
             f"{res['snapshot']['snapshots']:,} snapshots, package "
             f"{res['build']['package_bytes'] / 1e6:.1f} MB; deliver = spool "
             f"{res['deliver']['spool_seconds']:.2f} s + verify/store "
-            f"{res['deliver']['ingest_seconds']:.2f} s; receipt for "
-            f"{res['deliver']['receipt_students']:,} students, "
+            f"{res['deliver']['ingest_seconds']:.2f} s; receipt lines (student × roster) "
+            f"{res['deliver']['receipt_students']:,}, "
             f"{res['deliver']['central_records']:,} central records."
         )
     return f"""## W5: build + deliver + ingest a central-database package
@@ -607,12 +607,21 @@ def main() -> None:
             results[n] = res
     finally:
         _run(["scripts/pg-cluster.sh", "stop", str(pg_dir)], base_env, "PostgreSQL stop")
+        if args.keep:
+            log(f"kept {tmp}")
+    try:
+        _report(results, pg_version, command, write_docs=args.write_docs)
+    finally:
         if not args.keep:
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            log(f"kept {tmp}")
+
+
+def _report(
+    results: dict[int, dict[str, Any]], pg_version: str, command: str, *, write_docs: bool
+) -> None:
+    """Print the tables, write the JSON results and (optionally) the docs section."""
     machine = _machine()
     print(_table(results))
     ratio_table, ratios = _ratios(results)
@@ -633,7 +642,7 @@ def main() -> None:
             indent=1,
         )
     )
-    if args.write_docs:
+    if write_docs:
         _write_docs(_docs_section(results, machine, pg_version, command))
         log(f"wrote the W5 section of {DOCS.relative_to(ROOT)}")
 
