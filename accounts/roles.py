@@ -29,6 +29,8 @@ HOME_PRIORITY = [
     Role.SYSTEM_ADMIN,
 ]
 
+TEACHER_ROLES = {Role.SUBJECT_TEACHER, Role.HOMEROOM_TEACHER, Role.CONSULTATION_TEACHER}
+
 HOME_URL_NAMES = {
     Role.STUDENT: "portfolios:cabinet",
     Role.REGISTRAR: "schools:registrar_home",
@@ -57,7 +59,16 @@ class RoleContext:
 
     @property
     def home_role(self) -> Role | None:
-        return next((role for role in HOME_PRIORITY if role in self.roles), None)
+        """The first role, by ``HOME_PRIORITY``, whose home page the person can open (teacher
+        pages need a Teacher row)."""
+        return next((role for role in HOME_PRIORITY if self._can_land(role)), None)
+
+    def _can_land(self, role: Role) -> bool:
+        if role not in self.roles:
+            return False
+        if role in TEACHER_ROLES:
+            return self.teacher is not None and self.term is not None
+        return True
 
     @property
     def home_links(self) -> list[tuple[str, str]]:
@@ -65,7 +76,7 @@ class RoleContext:
         links: list[tuple[str, str]] = []
         seen: set[str] = set()
         for role in HOME_PRIORITY:
-            if role in self.roles:
+            if self._can_land(role):
                 url = reverse(HOME_URL_NAMES[role])
                 if url not in seen:
                     seen.add(url)
@@ -98,16 +109,22 @@ def compute_role_context(user: User) -> RoleContext:
     if school is None:
         school = next((a.school for a in assignments if a.school is not None), None)
     term = current_term(school)
-    year = term.school_year if term else None
     if teacher is not None and term is not None:
-        if teacher.offerings.filter(term=term).exists():
+        # A proxy certifier (代理人) acts as a subject teacher for the term (RULES.md §4.4).
+        if (
+            teacher.offerings.filter(term=term).exists()
+            or teacher.proxy_for.filter(term=term).exists()  # type: ignore[attr-defined]
+        ):
             roles.add(Role.SUBJECT_TEACHER)
         if teacher.homeroom_classes.filter(school_year=term.school_year).exists():
             roles.add(Role.HOMEROOM_TEACHER)
     registrar_schools: set[int] = set()
     for assignment in assignments:
-        if assignment.school_year is not None and assignment.school_year != year:
-            continue
+        # A year-bound assignment counts in its own school's current school year.
+        if assignment.school_year is not None:
+            own_term = term if assignment.school == school else current_term(assignment.school)
+            if own_term is None or own_term.school_year != assignment.school_year:
+                continue
         roles.add(Role(assignment.role))
         if assignment.role == Role.REGISTRAR and assignment.school_id is not None:
             registrar_schools.add(assignment.school_id)

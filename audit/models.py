@@ -5,6 +5,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused: the audit trail is append-only."""
+
+    def update(self, **kwargs: object) -> int:
+        raise RuntimeError("AuditEvent rows are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("AuditEvent rows are append-only")
+
+
 class AuditEvent(models.Model):
     """One access to, or change of, someone's personal data.
 
@@ -34,6 +44,8 @@ class AuditEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("來源 IP"), null=True, blank=True)
     detail = models.JSONField(_("細節"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("稽核紀錄")

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
-from schools.demo import DEMO_PASSWORD
 
+from schools.demo import DEMO_PASSWORD
 from schools.models import CourseRecord, Student
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -243,14 +243,12 @@ class SweepReport:
 
 
 def _referenced(blob: Blob) -> bool:
-    for rel in Blob._meta.related_objects:
-        model = rel.related_model
-        if (
-            isinstance(model, type)
-            and model._default_manager.filter(**{rel.field.name: blob}).exists()
-        ):
-            return True
-    return False
+    # referencing_relations(), not Blob._meta.related_objects: every item's foreign key to
+    # Blob is hidden (related_name="+"), and related_objects leaves hidden relations out.
+    return any(
+        model._default_manager.filter(**{fk: blob}).exists()
+        for model, fk in referencing_relations()
+    )
 
 
 def sweep_blobs(*, grace_hours: float = 24, dry_run: bool = False) -> SweepReport:
@@ -293,7 +291,26 @@ def sweep_blobs(*, grace_hours: float = 24, dry_run: bool = False) -> SweepRepor
             if not dry_run:
                 storage.delete(name)
             report.deleted_files.append(f"{label}:{name}")
+    _sweep_upload_spool(report, now - grace, dry_run=dry_run)
     return report
+
+
+def _sweep_upload_spool(report: SweepReport, cutoff: dt.datetime, *, dry_run: bool) -> None:
+    """Remove request bodies Django spooled to FILE_UPLOAD_TEMP_DIR (``*.upload*``) that a
+    killed worker left behind (RELIABILITY.md F1): they hold student data."""
+    spool = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)
+    if not spool or not Path(spool).is_dir():
+        return
+    for path in Path(spool).iterdir():
+        if not path.is_file() or ".upload" not in path.name:
+            continue
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+        if modified >= cutoff:
+            report.kept_young += 1
+            continue
+        if not dry_run:
+            path.unlink(missing_ok=True)
+        report.deleted_files.append(f"upload-spool:{path.name}")
 
 
 __all__ = [

@@ -41,10 +41,15 @@ class FilesMixin(forms.Form):
 
 class OutcomeUploadForm(FilesMixin):
     course_record = forms.ModelChoiceField(
-        label=_("修課科目"), queryset=CourseRecord.objects.none(), to_field_name="code"
+        label=_("修課科目"),
+        queryset=CourseRecord.objects.none(),
+        to_field_name="code",
+        empty_label=_("請選擇修課科目"),
     )
     description = DescriptionField(label=_("課程學習成果簡述"))
-    send = forms.BooleanField(label=_("上傳後立即送出認證"), required=False, initial=True)
+    send = forms.BooleanField(
+        label=_("上傳後立即送出認證"), label_suffix="", required=False, initial=True
+    )
 
     def __init__(self, *args: object, student: Student, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -65,9 +70,13 @@ class OutcomeUploadForm(FilesMixin):
 
 class OutcomeEditForm(FilesMixin):
     description = DescriptionField(label=_("課程學習成果簡述"))
-    remove_document = forms.BooleanField(label=_("刪除目前的文件"), required=False)
-    remove_media = forms.BooleanField(label=_("刪除目前的影音檔案"), required=False)
-    send = forms.BooleanField(label=_("儲存後送出認證"), required=False, initial=True)
+    remove_document = forms.BooleanField(label=_("刪除目前的文件"), label_suffix="", required=False)
+    remove_media = forms.BooleanField(
+        label=_("刪除目前的影音檔案"), label_suffix="", required=False
+    )
+    send = forms.BooleanField(
+        label=_("儲存後送出認證"), label_suffix="", required=False, initial=True
+    )
 
 
 class PerformanceForm(FilesMixin):
@@ -77,8 +86,12 @@ class PerformanceForm(FilesMixin):
         required=False,
         widget=forms.URLInput(attrs={"inputmode": "url"}),
     )
-    remove_document = forms.BooleanField(label=_("刪除目前的證明文件"), required=False)
-    remove_media = forms.BooleanField(label=_("刪除目前的影音檔案"), required=False)
+    remove_document = forms.BooleanField(
+        label=_("刪除目前的證明文件"), label_suffix="", required=False
+    )
+    remove_media = forms.BooleanField(
+        label=_("刪除目前的影音檔案"), label_suffix="", required=False
+    )
 
 
 class ReturnForm(forms.Form):

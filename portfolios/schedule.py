@@ -17,9 +17,13 @@ from schools.models import School, Student, Term
 from .models import Window, WindowExtension, WindowKind
 
 
-def format_local(moment: datetime.datetime) -> str:
-    """``114/10/15 23:59`` in Asia/Taipei."""
+def format_local(moment: datetime.datetime, *, closing: bool = False) -> str:
+    """``114/10/15 23:59`` in Asia/Taipei. A ``closing`` time at local midnight is shown as
+    the end of the previous day (``114/10/15 24:00``), as schools write deadlines."""
     local = timezone.localtime(moment)
+    if closing and (local.hour, local.minute, local.second) == (0, 0, 0):
+        previous = local - datetime.timedelta(days=1)
+        return f"{format_roc_date(previous.date())} 24:00"
     return f"{format_roc_date(local.date())} {local:%H:%M}"
 
 
@@ -42,7 +46,7 @@ class WindowState:
         span = {
             "kind": label,
             "start": format_local(self.opens_at),
-            "end": format_local(self.closes_at),
+            "end": format_local(self.closes_at, closing=True),
         }
         if self.is_open:
             return _("%(kind)s期間：%(start)s 至 %(end)s（臺北時間）。") % span

@@ -7,6 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from accounts.roles import current_term
+from files.models import Blob
 from schools.models import (
     AttendanceSummary,
     CadreRecord,
@@ -69,6 +70,11 @@ class CabinetSummary:
     storage_quota_bytes: int
 
     @property
+    def cadre_total(self) -> int:
+        """School-entered cadre records plus the student's own cadre performances."""
+        return self.cadre_record_count + self.group_counts.get("cadre", 0)
+
+    @property
     def storage_percent(self) -> int:
         if not self.storage_quota_bytes:
             return 0
@@ -86,6 +92,71 @@ def _sum(model: type, field: str) -> Coalesce:
     return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
 
 
+def _cabinet_counts(student_id: int, year: int | None) -> dict[str, int]:
+    """Every count and byte sum of the cabinet in one SQL statement of scalar subqueries.
+
+    Written as SQL on purpose: this page is the hot path on deadline nights (BENCHMARKS.md
+    W2), and building the equivalent ORM query cost more CPU than running it. Table and
+    column names come from the models' ``_meta``, so renames stay consistent.
+    """
+    from django.db import connection
+
+    t = {
+        model.__name__: connection.ops.quote_name(model._meta.db_table)
+        for model in (
+            CourseRecord,
+            AttendanceSummary,
+            MeritRecord,
+            CadreRecord,
+            ConsultationRecord,
+            CourseOutcome,
+            TickSlot,
+            Performance,
+        )
+    }
+    blob = connection.ops.quote_name(Blob._meta.db_table)
+
+    def count(table: str, extra: str = "") -> str:
+        return f"(SELECT COUNT(*) FROM {t[table]} WHERE student_id = %(s)s {extra})"  # noqa: S608 (identifiers from _meta, values bound)
+
+    def size(table: str, column: str) -> str:
+        return (
+            f"(SELECT COALESCE(SUM(b.size), 0) FROM {t[table]} i JOIN {blob} b "  # noqa: S608
+            f"ON b.id = i.{column} WHERE i.student_id = %(s)s)"
+        )
+
+    columns = {
+        "n_course_records": count("CourseRecord"),
+        "n_attendance": count("AttendanceSummary"),
+        "n_merits": count("MeritRecord"),
+        "n_cadre": count("CadreRecord"),
+        "n_consultations": count("ConsultationRecord"),
+        "n_outcomes": count("CourseOutcome"),
+        "n_certified": count("CourseOutcome", "AND status = %(certified)s"),
+        "n_outcome_ticks": count("TickSlot", "AND kind = %(outcome)s AND school_year = %(y)s"),
+        "n_performance_ticks": count(
+            "TickSlot", "AND kind = %(performance)s AND school_year = %(y)s"
+        ),
+        "bytes_outcome_doc": size("CourseOutcome", "document_blob_id"),
+        "bytes_outcome_media": size("CourseOutcome", "media_blob_id"),
+        "bytes_perf_doc": size("Performance", "document_blob_id"),
+        "bytes_perf_media": size("Performance", "media_blob_id"),
+        "bytes_consultation": size("ConsultationRecord", "attachment_blob_id"),
+    }
+    sql = "SELECT " + ", ".join(columns.values())
+    params: dict[str, int | str] = {
+        "s": student_id,
+        "y": year if year is not None else -1,
+        "certified": OutcomeStatus.CERTIFIED.value,
+        "outcome": TickKind.OUTCOME.value,
+        "performance": TickKind.PERFORMANCE.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return {name: int(value or 0) for name, value in zip(columns, row, strict=True)}
+
+
 def get_cabinet_summary(student: Student) -> CabinetSummary:
     """Counts for the cabinet page in a fixed number of queries, whatever the number of items.
 
@@ -94,27 +165,7 @@ def get_cabinet_summary(student: Student) -> CabinetSummary:
     """
     term = current_term(student.school)
     year = term.school_year if term else None
-    counted = (
-        Student.objects.filter(pk=student.pk)
-        .annotate(
-            n_course_records=_count(CourseRecord),
-            n_attendance=_count(AttendanceSummary),
-            n_merits=_count(MeritRecord),
-            n_cadre=_count(CadreRecord),
-            n_consultations=_count(ConsultationRecord),
-            n_outcomes=_count(CourseOutcome),
-            n_certified=_count(CourseOutcome, status=OutcomeStatus.CERTIFIED),
-            n_outcome_ticks=_count(TickSlot, kind=TickKind.OUTCOME, school_year=year),
-            n_performance_ticks=_count(TickSlot, kind=TickKind.PERFORMANCE, school_year=year),
-            bytes_outcome_doc=_sum(CourseOutcome, "document_blob__size"),
-            bytes_outcome_media=_sum(CourseOutcome, "media_blob__size"),
-            bytes_perf_doc=_sum(Performance, "document_blob__size"),
-            bytes_perf_media=_sum(Performance, "media_blob__size"),
-            bytes_consultation=_sum(ConsultationRecord, "attachment_blob__size"),
-        )
-        .values()
-        .get()
-    )
+    counted = _cabinet_counts(student.pk, year)
     by_type = dict(
         Performance.objects.filter(student=student)
         .order_by()
@@ -304,3 +355,77 @@ def list_consultations(student: Student) -> QuerySet[ConsultationRecord]:
         .select_related("teacher", "term", "attachment_blob")
         .order_by("-date")
     )
+
+
+@dataclass(frozen=True)
+class StoredFileRow:
+    """One file a student stored, with the item it belongs to (for the file list)."""
+
+    kind: str  # outcome | performance | consultation
+    slot: str  # document | media | attachment
+    item_code: object
+    item_title: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: object
+
+
+def list_student_files(student: Student) -> list[StoredFileRow]:
+    """Every file on the student's items, newest first: what uses their storage quota
+    (RULES.md §10). Three queries, whatever the number of items."""
+    rows: list[StoredFileRow] = []
+    for outcome in list_outcomes(student):
+        title = outcome.course_record.offering.course.name
+        for slot in ("document", "media"):
+            blob = getattr(outcome, f"{slot}_blob")
+            if blob is not None:
+                rows.append(
+                    StoredFileRow(
+                        "outcome",
+                        slot,
+                        outcome.code,
+                        title,
+                        getattr(outcome, f"{slot}_name"),
+                        blob.size,
+                        blob.content_type,
+                        blob.sha256,
+                        outcome.updated_at,
+                    )
+                )
+    for performance in list_performances(student):
+        for slot in ("document", "media"):
+            blob = getattr(performance, f"{slot}_blob")
+            if blob is not None:
+                rows.append(
+                    StoredFileRow(
+                        "performance",
+                        slot,
+                        performance.code,
+                        performance.title,
+                        getattr(performance, f"{slot}_name"),
+                        blob.size,
+                        blob.content_type,
+                        blob.sha256,
+                        performance.updated_at,
+                    )
+                )
+    for record in list_consultations(student).filter(attachment_blob__isnull=False):
+        blob = record.attachment_blob
+        assert blob is not None
+        rows.append(
+            StoredFileRow(
+                "consultation",
+                "attachment",
+                record.code,
+                record.get_kind_display(),
+                record.attachment_name,
+                blob.size,
+                blob.content_type,
+                blob.sha256,
+                record.created_at,
+            )
+        )
+    rows.sort(key=lambda row: row.uploaded_at, reverse=True)  # type: ignore[arg-type,return-value]
+    return rows

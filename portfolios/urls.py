@@ -16,6 +16,7 @@ pages = [
     ("outcomes/", outcomes.outcome_list, "outcomes"),
     ("performances/", performances.performance_list, "performances"),
     ("ticks/", ticks.tick_page, "ticks"),
+    ("files/", cabinet.files, "files"),
 ]
 
 urlpatterns = [

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -20,12 +21,60 @@ class SchoolScopedAdmin(admin.ModelAdmin):
 
     school_path = "school"
 
+    def _schools(self, request: HttpRequest) -> frozenset[int] | None:
+        """The school ids the person may touch, or None for a superuser (every school)."""
+        if request.user.is_superuser:
+            return None
+        return get_role_context(request.user).registrar_school_ids  # type: ignore[arg-type]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
-        if request.user.is_superuser:
+        schools = self._schools(request)
+        if schools is None:
             return queryset
-        schools = get_role_context(request.user).registrar_school_ids  # type: ignore[arg-type]
         return queryset.filter(**{f"{self.school_path}__in": schools})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """Offer only rows of the person's schools in every school-owned foreign key."""
+        schools = self._schools(request)
+        path = SCHOOL_PATHS.get(db_field.related_model)
+        if schools is not None and path is not None:
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                **{f"{path}__in": schools}
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Refuse to write a row into a school the person is not registrar of."""
+        schools = self._schools(request)
+        if schools is not None and _school_id_of(obj, self.school_path) not in schools:
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+
+def _school_id_of(obj: Any, path: str) -> int | None:
+    """Follow ``school_path`` (``school``, ``term__school``, ``pk``) to the row's school id."""
+    if path == "pk":
+        return obj.pk
+    *hops, last = path.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop, None)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id", None)
+
+
+#: Lookup from each school-owned model to its school, for narrowing foreign-key choices.
+SCHOOL_PATHS: dict[Any, str] = {
+    models.School: "pk",
+    models.Term: "school",
+    models.Teacher: "school",
+    models.SchoolClass: "school",
+    models.Student: "school",
+    models.Course: "school",
+    models.CourseOffering: "term__school",
+    models.CourseRecord: "student__school",
+}
 
 
 @admin.register(models.School)

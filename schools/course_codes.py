@@ -70,7 +70,7 @@ class CourseCode:
 def decode_course_code(raw: str) -> CourseCode:
     """Decode a course code. Raises ``ValidationError`` (code ``course_code``) when it is not
     exactly 23 characters of ``[0-9A-Z]`` or its category is not a known value."""
-    code = (raw or "").strip().upper()
+    code = (raw or "").strip()
     if not COURSE_CODE_RE.match(code):
         raise ValidationError(
             _("課程代碼應為 23 碼英數字，收到 %(length)d 碼：「%(value)s」。"),

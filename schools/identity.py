@@ -112,10 +112,13 @@ def validate_national_id(raw: str) -> None:
 def mask_id(value: str) -> str:
     """Mask an ID as the deck does: first 4 + ``****`` + last 2 (``YA94****61``, RULES.md §8.3).
 
-    Values shorter than 7 characters are masked whole so nothing leaks.
+    Values shorter than 7 characters are masked whole; other lengths that are not 10 (typos
+    in a form) keep only their first character, so a near-miss never shows more than an ID.
     """
     if not value:
         return ""
     if len(value) < 7:
         return "*" * len(value)
+    if len(value) != 10:
+        return value[0] + "*" * (len(value) - 1)
     return f"{value[:4]}****{value[-2:]}"

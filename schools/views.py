@@ -7,11 +7,11 @@ from django.shortcuts import render
 
 from accounts.http import AuthedRequest
 from accounts.models import Role
-from accounts.roles import get_role_context
+from accounts.roles import current_term, get_role_context
 from audit.actions import record_event
 
 from . import selectors
-from .models import Term
+from .models import School, Term
 from .permissions import access_class, access_offering
 
 
@@ -73,19 +73,23 @@ def offering_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
 
 
 def registrar_home(request: AuthedRequest) -> HttpResponse:
-    """註冊組／教務處 home: the current term, school counts and classes (404 for others)."""
+    """註冊組／教務處 home: the school of the person's registrar assignment (``?school=`` picks
+    one when they have several), its current term, counts and classes. 404 for others."""
     context = get_role_context(request.user)
-    if not context.has(Role.REGISTRAR) or context.term is None:
+    schools = School.objects.filter(pk__in=context.registrar_school_ids).order_by("code")
+    if not schools:
         raise Http404
-    term = context.term
+    school = schools.filter(code=request.GET.get("school", "")).first() or schools[0]
+    term = current_term(school)
     return render(
         request,
         "schools/registrar_home.html",
         {
-            "school": term.school,
+            "school": school,
+            "schools": schools,
             "term": term,
-            "stats": selectors.school_statistics(term),
-            "classes": selectors.list_classes_of_school(term),
-            "terms": Term.objects.filter(school=term.school).order_by("-school_year", "-semester"),
+            "stats": selectors.school_statistics(term) if term else None,
+            "classes": selectors.list_classes_of_school(term) if term else [],
+            "terms": Term.objects.filter(school=school).order_by("-school_year", "-semester"),
         },
     )

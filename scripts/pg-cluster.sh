@@ -13,7 +13,7 @@ start)
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   port=${PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
   as_pg "$bin/initdb -D '$dir/data' -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8" >"$dir/initdb.log" 2>&1
-  extra=${PG_EXTRA_OPTS:-"-c fsync=off -c synchronous_commit=off -c full_page_writes=off"}
+  extra=${PG_EXTRA_OPTS-"-c fsync=off -c synchronous_commit=off -c full_page_writes=off"}
   as_pg "$bin/pg_ctl -D '$dir/data' -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c max_connections=200 $extra\" -l '$dir/server.log' -w start" >/dev/null
   as_pg "$bin/psql -h 127.0.0.1 -p $port -U postgres -qc \"CREATE ROLE licheng LOGIN SUPERUSER PASSWORD 'licheng'\""
   as_pg "$bin/createdb -h 127.0.0.1 -p $port -U postgres -O licheng licheng"

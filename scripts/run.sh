@@ -13,7 +13,7 @@ export LICHENG_ALLOWED_HOSTS="${LICHENG_ALLOWED_HOSTS:-127.0.0.1,localhost}"
 HOST=${LICHENG_HOST:-127.0.0.1}; PORT=${LICHENG_PORT:-8000}
 
 $PY manage.py migrate --noinput -v0
-$PY manage.py compilemessages --ignore=.venv --ignore=var -v0
+if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then $PY manage.py compilemessages --ignore=.venv --ignore=var -v0; fi
 $PY manage.py collectstatic --noinput -v0
 if [ ! -f var/.demo-loaded ]; then
   echo "Loading the demo school (first run)…"

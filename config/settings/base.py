@@ -94,6 +94,8 @@ if DB_ENGINE == "postgresql":
         }
     }
 else:
+    # The embedded database lives in var/ (created here so a fresh clone's manage.py works).
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -183,9 +185,28 @@ if env_str("LICHENG_REPLICA_ROOT", ""):
         "BACKEND": "files.storage.DurableFileSystemStorage",
         "OPTIONS": {"location": env_str("LICHENG_REPLICA_ROOT", "")},
     }
+# Blobs in an S3-compatible object store instead of local disk (files/s3.py, docs/files.md).
+if env_str("LICHENG_BLOB_STORAGE", "local") == "s3":
+    STORAGES["blobs"] = {
+        "BACKEND": "files.s3.ContentAddressedS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("LICHENG_S3_BUCKET", "licheng-blobs"),
+            "endpoint_url": env_str("LICHENG_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("LICHENG_S3_REGION", "us-east-1"),
+            "access_key": env_str("LICHENG_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("LICHENG_S3_SECRET_KEY", "") or None,
+            "addressing_style": env_str("LICHENG_S3_ADDRESSING_STYLE", "path"),
+            "location": env_str("LICHENG_S3_PREFIX", "blobs"),
+        },
+    }
+# Absolute per-file ceiling of the upload handler, bytes (the largest RULES.md §10 limit).
+LICHENG_MAX_UPLOAD_BYTES = env_int("LICHENG_MAX_UPLOAD_BYTES", 10_000_000)
 # Uploads always stream to a temporary file, hashed on the way (never read whole into memory).
 FILE_UPLOAD_HANDLERS = ["files.upload_handlers.HashingTemporaryFileUploadHandler"]
-FILE_UPLOAD_TEMP_DIR = env_str("LICHENG_UPLOAD_TEMP_DIR", "") or None
+# A dedicated folder (not /tmp): a killed worker can leave a spooled upload behind, and
+# ``sweep_blobs`` removes stale ones (they hold student data).
+FILE_UPLOAD_TEMP_DIR = env_str("LICHENG_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_NUMBER_FILES = 4
 WHITENOISE_USE_FINDERS = DEBUG
@@ -245,3 +266,18 @@ LICHENG_CENTRAL_MAX_PACKAGE_BYTES = env_int("LICHENG_CENTRAL_MAX_PACKAGE_BYTES",
 
 # --- Licheng --------------------------------------------------------------------------------
 LICHENG_SITE_NAME = _("歷程 Licheng 學習歷程檔案平臺")
+
+# --- Text messages (guardians.sms) ----------------------------------------------------------
+# guardians.sms.ConsoleBackend (make run), FileBackend, LocmemBackend (tests) or
+# HttpGatewayBackend (production: POSTs JSON to LICHENG_SMS_URL with Basic or Bearer auth).
+LICHENG_SMS = {
+    "BACKEND": env_str("LICHENG_SMS_BACKEND", "guardians.sms.ConsoleBackend"),
+    "OPTIONS": {
+        "url": env_str("LICHENG_SMS_URL", ""),
+        "username": env_str("LICHENG_SMS_USERNAME", ""),
+        "password": env_str("LICHENG_SMS_PASSWORD", ""),
+        "token": env_str("LICHENG_SMS_TOKEN", ""),
+        "sender": env_str("LICHENG_SMS_SENDER", ""),
+        "timeout": env_int("LICHENG_SMS_TIMEOUT", 10),
+    },
+}

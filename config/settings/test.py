@@ -22,6 +22,7 @@ STORAGES = {
         "OPTIONS": {"location": str(MEDIA_ROOT / "central")},
     },
 }
+FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="licheng-test-uploads-")
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 LICHENG_CENTRAL_TRANSPORT = "inprocess"

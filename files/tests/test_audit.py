@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -179,3 +180,23 @@ def test_reusing_a_blob_restarts_its_grace_period(blob_dirs: dict[str, Path]) ->
     check_and_store(SimpleUploadedFile("again.png", data), rule=DOCUMENT_RULE)
     assert sweep_blobs(grace_hours=24).deleted_files == []
     assert path.exists()
+
+
+@pytest.mark.django_db
+def test_sweep_removes_stale_spooled_uploads_f1(settings: Any, tmp_path: Path) -> None:
+    """A killed worker can leave Django's spooled request body behind; it holds student data."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(spool)
+    old = spool / "tmpabc.upload.pdf"
+    old.write_bytes(b"%PDF-1.4 partial")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    young = spool / "tmpdef.upload.pdf"
+    young.write_bytes(b"%PDF-1.4 in flight")
+
+    report = sweep_blobs(grace_hours=24)
+
+    assert not old.exists()
+    assert young.exists()
+    assert "upload-spool:tmpabc.upload.pdf" in report.deleted_files

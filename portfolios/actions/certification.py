@@ -43,7 +43,7 @@ def certify_outcomes(*, actor: User, outcomes: Iterable[CourseOutcome]) -> list[
         for outcome in locked:
             if not can_certify(actor, outcome):
                 raise PermissionDenied
-            require_window(WindowKind.CERTIFY, outcome.course_record.offering.term, None)
+            require_window(WindowKind.CERTIFY, outcome.course_record.offering.term, outcome.student)
             if outcome.status != OutcomeStatus.PENDING:
                 raise PortfolioError(
                     _("「%(title)s」目前狀態為%(status)s，只能認證待認證的學習成果。")
@@ -96,7 +96,7 @@ def return_outcome(*, actor: User, outcome: CourseOutcome, reason: str) -> Cours
         )
         if not can_certify(actor, current):
             raise PermissionDenied
-        require_window(WindowKind.CERTIFY, current.course_record.offering.term, None)
+        require_window(WindowKind.CERTIFY, current.course_record.offering.term, current.student)
         if current.status != OutcomeStatus.PENDING:
             raise PortfolioError(
                 _("只能退回待認證的學習成果（目前為%(status)s）。")

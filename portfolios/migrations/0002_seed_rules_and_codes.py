@@ -9,7 +9,7 @@ RULE_SETS = [
     # From 109學年度: 4 MB / 10 MB (S-YPHS, S-APPLE2020); caps 6 / 10 per year (§3).
     {"school_year": 109, "document_max_bytes": 4_000_000, "media_max_bytes": 10_000_000,
      "source": "RULES.md §10: S-YPHS, S-APPLE2020; §3 caps: S-FGEC, deck"},
-]  # fmt: skip
+]
 
 CODES = {
     "competition_level": [("1", "校級"), ("2", "縣市"), ("3", "全國"), ("4", "國際")],
@@ -21,7 +21,7 @@ CODES = {
                        ("4", "學生服務學習活動"), ("5", "週會或講座")],
     "workplace_learning": [("1", "校外實習"), ("2", "職場體驗"), ("9", "其他")],
     "cadre_level": [("1", "校級"), ("2", "班級"), ("3", "社團")],
-}  # fmt: skip
+}
 
 
 def seed(apps, schema_editor):

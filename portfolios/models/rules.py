@@ -50,7 +50,11 @@ class RuleSet(models.Model):
         """
         rule = cls.objects.filter(school_year__lte=school_year).order_by("-school_year").first()
         if rule is None:
-            raise cls.DoesNotExist(f"no RuleSet covers 學年度 {school_year}")
+            if cls.objects.exists():
+                raise cls.DoesNotExist(f"no RuleSet covers 學年度 {school_year}")
+            # An empty table (a fresh database whose seed rows were removed): the national
+            # rules in force since 109學年度 (RULES.md §3, §10) are the field defaults.
+            return cls(school_year=109, source="RULES.md §3, §10 (defaults)")
         return rule
 
     def _extensions(self, raw: str) -> tuple[str, ...]:

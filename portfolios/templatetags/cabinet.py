@@ -19,8 +19,12 @@ def cabinet_url(name: str, student_code: uuid.UUID | None = None) -> str:
 
 @register.filter
 def mb(value: int) -> str:
-    """Bytes as megabytes with one decimal, 1 MB = 10^6 bytes (docs/units.md)."""
-    return f"{(value or 0) / 1_000_000:.1f} MB"
+    """Bytes as megabytes with one decimal, 1 MB = 10^6 bytes (docs/units.md); files under
+    0.1 MB (but not an empty total) in kB (10^3 bytes) so they do not read "0.0 MB"."""
+    value = value or 0
+    if 0 < value < 100_000:
+        return f"{max(1, round(value / 1000))} kB"
+    return f"{value / 1_000_000:.1f} MB"
 
 
 @register.filter

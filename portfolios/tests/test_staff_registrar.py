@@ -40,7 +40,7 @@ def test_registrar_sets_a_window_in_taipei_time_r3(world, login):
     assert window.upload_cap == 9
     assert AuditEvent.objects.filter(action="window.set", actor=world.registrar).exists()
     page = client.get(WINDOWS).content.decode()
-    assert "115/01/20 08:00" in page and "115/02/15 00:00" in page
+    assert "115/01/20 08:00" in page and "115/02/14 24:00" in page
 
 
 def test_window_closing_before_it_opens_is_refused(world, login):
@@ -84,7 +84,7 @@ def test_registrar_adds_an_extension_for_a_class_and_for_a_student(world, login)
     ]
     assert extensions[0].closes_at == datetime.datetime(2026, 7, 24, tzinfo=TAIPEI)
     page = client.get(WINDOWS).content.decode()
-    assert "一年甲班 → 115/07/24 00:00（颱風停課）" in page
+    assert "一年甲班 → 115/07/23 24:00（颱風停課）" in page
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,14 @@ def test_teacher_cannot_be_their_own_proxy(world, login):
 
     assert "代理人不能是原任課教師本人。" in response.content.decode()
     assert not ProxyCertifier.objects.exists()
+
+
+def test_edit_link_prefills_the_window_in_taipei_time(world, login):
+    client = login(world.registrar)
+    client.post(WINDOWS, set_window_data(world))
+
+    html = client.get(WINDOWS, {"term": world.term.pk, "kind": WindowKind.UPLOAD}).content.decode()
+
+    assert 'name="window-opens_at" value="2026-01-20T08:00"' in html
+    assert 'name="window-closes_at" value="2026-02-15T00:00"' in html
+    assert 'name="window-upload_cap" value="9"' in html

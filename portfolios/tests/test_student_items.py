@@ -473,3 +473,17 @@ def test_cabinet_shows_tick_counters_and_uncertified(
     assert "(1/6)" in page
     assert "(0/10)" in page
     assert "未認證學習成果：1 筆" in page
+
+
+def test_upload_past_the_absolute_ceiling_is_cut_off_with_a_clear_message_r10(
+    student_setup: dict[str, Any], login: Any, settings: Any
+) -> None:
+    settings.LICHENG_MAX_UPLOAD_BYTES = 50_000
+    big = samples.pdf() + b"%" + b"0" * 200_000
+    client = login(student_setup["student"].user)
+    response = post_outcome(
+        client, student_setup["record"], files={"document": pdf_upload(data=big)}
+    )
+    assert "文件：檔案大於" in form_errors(response)
+    assert "超過 4 MB 上限" in form_errors(response)
+    assert_nothing_stored(student_setup["root"])

@@ -50,6 +50,8 @@ def test_racing_tabs_never_exceed_the_outcome_cap_c1(world: SchoolWorld) -> None
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL")
     student = world.students[0]
+    user = student.user
+    assert user is not None
     open_window(world.term, WindowKind.TICK)
     for trial in range(5):
         TickSlot.objects.filter(student=student).delete()
@@ -57,8 +59,8 @@ def test_racing_tabs_never_exceed_the_outcome_cap_c1(world: SchoolWorld) -> None
             make_outcome(world.math, student, status=OutcomeStatus.CERTIFIED) for _ in range(12)
         ]
         for outcome in outcomes[:4]:
-            tick_item(actor=student.user, item=outcome)
-        results = race(outcomes[4:], student.user)  # 8 tabs race for the last 2 slots
+            tick_item(actor=user, item=outcome)
+        results = race(outcomes[4:], user)  # 8 tabs race for the last 2 slots
         assert results.count("ok") == 2, (trial, results)
         assert results.count("tick_cap") == 6, (trial, results)
         slots = TickSlot.objects.filter(student=student, school_year=114, kind="outcome")

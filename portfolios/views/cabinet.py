@@ -110,3 +110,19 @@ def consultations(request: AuthedRequest, student_code: uuid.UUID | None = None)
         "portfolios/consultations.html",
         {**base_context(request, student), "rows": selectors.list_consultations(student)},
     )
+
+
+def files(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
+    """檔案清單: every stored file with its item, size and type, and the quota used."""
+    student = resolve_student(request, student_code, "files")
+    rows = selectors.list_student_files(student)
+    return render(
+        request,
+        "portfolios/files.html",
+        {
+            **base_context(request, student),
+            "rows": rows,
+            "used": sum(row.size for row in rows),
+            "quota": student.school.storage_quota_bytes,
+        },
+    )

@@ -17,9 +17,7 @@ from ..models import ConsultationRecord, CourseOutcome, Performance
 from ..permissions import access_consultation, access_outcome, access_performance
 
 
-def item_file(
-    request: AuthedRequest, kind: str, code: uuid.UUID, slot: str
-) -> HttpResponseBase:
+def item_file(request: AuthedRequest, kind: str, code: uuid.UUID, slot: str) -> HttpResponseBase:
     """``/files/<kind>/<code>/<slot>/`` — kind outcome|performance|consultation, slot
     document|media|attachment; ``?preview=1`` asks for an inline preview. 404 for missing and
     not-yours alike. Reads of someone else's file are audit-logged."""

@@ -17,7 +17,7 @@ from ..forms import OutcomeEditForm, OutcomeUploadForm
 from ..models import OutcomeStatus, WindowKind
 from ..permissions import access_outcome
 from ..schedule import window_state
-from .common import base_context, resolve_student
+from .common import base_context, cut_off_messages, resolve_student
 
 
 def outcome_list(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
@@ -48,7 +48,13 @@ def outcome_upload(request: AuthedRequest) -> HttpResponse:
     form = OutcomeUploadForm(
         request.POST or None, request.FILES or None, student=student, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
+    cut: list[str] = []
+    if request.method == "POST":
+        term = selectors.current_term_of(student)
+        cut = cut_off_messages(request, term.school_year if term else None)
+    for message in cut:
+        form.add_error(None, message)
+    if request.method == "POST" and not cut and form.is_valid():
         record: CourseRecord = form.cleaned_data["course_record"]
         try:
             outcome = actions.upload_outcome(
@@ -88,7 +94,10 @@ def outcome_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
             request.FILES or None,
             initial={"description": outcome.description},
         )
-        if request.method == "POST" and form.is_valid():
+        cut = cut_off_messages(request, outcome.school_year) if request.method == "POST" else []
+        for message in cut:
+            form.add_error(None, message)
+        if request.method == "POST" and not cut and form.is_valid():
             try:
                 outcome = actions.update_outcome(
                     actor=request.user,

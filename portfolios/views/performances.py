@@ -18,7 +18,7 @@ from ..models.items import GROUP_OF_TYPE
 from ..permissions import access_performance
 from ..record_types import details_form_class, details_initial, details_to_json, display_details
 from ..schedule import window_state
-from .common import base_context, resolve_student
+from .common import base_context, cut_off_messages, resolve_student
 
 
 def performance_list(request: AuthedRequest, student_code: uuid.UUID | None = None) -> HttpResponse:
@@ -86,7 +86,10 @@ def performance_new(request: AuthedRequest, record_type: str) -> HttpResponse:
         raise Http404
     form = PerformanceForm(request.POST or None, request.FILES or None)
     details_form = details_form_class(record_type)(request.POST or None, prefix="d")
-    if request.method == "POST" and form.is_valid() and details_form.is_valid():
+    cut = cut_off_messages(request, None) if request.method == "POST" else []
+    for message in cut:
+        form.add_error(None, message)
+    if request.method == "POST" and not cut and form.is_valid() and details_form.is_valid():
         try:
             performance = _save(request, form, details_form, record_type, None)
         except PortfolioError as exc:
@@ -124,7 +127,10 @@ def performance_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
             prefix="d",
             initial=details_initial(performance.record_type, performance.details),
         )
-        if request.method == "POST" and form.is_valid() and details_form.is_valid():
+        cut = cut_off_messages(request, performance.school_year) if request.method == "POST" else []
+        for message in cut:
+            form.add_error(None, message)
+        if request.method == "POST" and not cut and form.is_valid() and details_form.is_valid():
             try:
                 performance = _save(
                     request, form, details_form, performance.record_type, performance

@@ -35,7 +35,7 @@ from accounts.models import Role
 from accounts.roles import get_role_context
 from audit.actions import record_event
 from schools.models import ClassMembership, School, SchoolClass, Student, Teacher, Term
-from schools.permissions import access_class, is_registrar_of
+from schools.permissions import access_class
 
 from .. import actions
 from ..errors import PortfolioError
@@ -363,9 +363,11 @@ def class_progress(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
 
 
 def _registrar_school_or_404(request: AuthedRequest) -> School:
-    context = get_role_context(request.user)
-    school = context.school
-    if school is None or not is_registrar_of(request.user, school.pk):
+    """The school of the person's registrar assignment (``?school=`` picks one of several)."""
+    ids = get_role_context(request.user).registrar_school_ids
+    schools = School.objects.filter(pk__in=ids).order_by("code")
+    school = schools.filter(code=request.GET.get("school", "")).first() or schools.first()
+    if school is None:
         raise Http404
     return school
 
@@ -407,7 +409,7 @@ def list_term_windows(school: School) -> list[TermWindows]:
             row = WindowRow(kind=kind.value, label=str(kind.label), window=window)
             if window is not None:
                 row.opens = format_local(window.opens_at)
-                row.closes = format_local(window.closes_at)
+                row.closes = format_local(window.closes_at, closing=True)
                 for ext in window.extensions.all():
                     who = (
                         f"{ext.student.student_number} {ext.student.name}"
@@ -416,7 +418,9 @@ def list_term_windows(school: School) -> list[TermWindows]:
                         if ext.school_class
                         else ""
                     )
-                    row.extensions.append((who, format_local(ext.closes_at), ext.reason))
+                    row.extensions.append(
+                        (who, format_local(ext.closes_at, closing=True), ext.reason)
+                    )
             rows.append(row)
         result.append(TermWindows(term=term, rows=rows))
     return result
@@ -539,7 +543,11 @@ def _add_extension(request: AuthedRequest, school: School, form: ExtensionForm) 
     messages.success(
         request,
         _("已將 %(who)s 的%(kind)s期間展延至 %(when)s（臺北時間）。")
-        % {"who": who, "kind": window.get_kind_display(), "when": format_local(data["closes_at"])},
+        % {
+            "who": who,
+            "kind": window.get_kind_display(),
+            "when": format_local(data["closes_at"], closing=True),
+        },
     )
     return True
 

@@ -1,6 +1,7 @@
 """``manage.py load_demo_school``: create (or complete) the fictional demo school.
 
-Safe to run again: a second run creates nothing. See :mod:`schools.demo`.
+Safe to run again: a second run creates nothing. See :mod:`schools.demo` (school, people,
+courses) and :mod:`portfolios.demo` (windows and portfolio items with real files).
 """
 
 import unicodedata
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from portfolios.demo import count_portfolio_rows, load_demo_portfolios
 from schools.demo import load_demo_school
 
 
@@ -33,15 +35,22 @@ def format_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> st
 
 
 class Command(BaseCommand):
-    help = "Create the fictional demo school 389301 and one demo login per role (idempotent)."
+    help = (
+        "Create the fictional demo school 389301, its portfolio items and one demo login per "
+        "role (idempotent)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        summary = load_demo_school(stdout=self.stdout if options["verbosity"] > 1 else None)
+        progress = self.stdout if options["verbosity"] > 1 else None
+        summary = load_demo_school(stdout=progress)
+        before = count_portfolio_rows(summary.school)
+        portfolio_counts = load_demo_portfolios(stdout=progress)
         self.stdout.write(self.style.SUCCESS(f"示範學校已就緒：{summary.school}"))
         self.stdout.write(
             format_table(
                 ("資料", "筆數", "本次新增"),
-                [(k, str(v), str(summary.created.get(k, 0))) for k, v in summary.counts.items()],
+                [(k, str(v), str(summary.created.get(k, 0))) for k, v in summary.counts.items()]
+                + [(k, str(v), str(v - before.get(k, 0))) for k, v in portfolio_counts.items()],
             )
         )
         self.stdout.write("")
