@@ -3,6 +3,7 @@
 student's / bound parent's page over a faked central database client."""
 
 import datetime
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -150,7 +151,7 @@ def test_the_visibility_table_is_data_for_every_roster():
 def fake_central(monkeypatch):
     """Replace the central database client's read; returns the list it answers with and the
     calls it saw."""
-    state = {"records": [], "calls": [], "fail": False}
+    state: dict[str, Any] = {"records": [], "calls": [], "fail": False}
 
     def fetch(self, school_code, national_id):
         state["calls"].append((school_code, national_id))
@@ -230,7 +231,7 @@ def test_others_get_404(world: SchoolWorld, client, fake_central, who):
             ended_at=timezone.now(),
         )
     elif who == "other_student":
-        user = world.students[1].user
+        user = world.students[1].user  # type: ignore[assignment]
     elif who == "other_registrar":
         from schools.models import School
 

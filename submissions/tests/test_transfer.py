@@ -79,7 +79,7 @@ def portfolio(world: SchoolWorld):
         document_blob=stored_blob(samples.pdf(text="report"), "report.pdf"),
         document_name="報告.pdf",
     )
-    certified.certified_document_sha256 = certified.document_blob.sha256
+    certified.certified_document_sha256 = certified.document_blob.sha256  # type: ignore[union-attr]
     certified.save()
     CourseOutcome.objects.create(
         student=student,
@@ -203,17 +203,17 @@ def test_export_then_import_at_another_school_keeps_items_and_files(
     for description, outcome in outcomes.items():
         original = source_outcomes[description]
         assert outcome.status == original.status
-        assert outcome.document_blob.sha256 == original.document_blob.sha256
+        assert outcome.document_blob.sha256 == original.document_blob.sha256  # type: ignore[union-attr]
         assert outcome.document_name == original.document_name
     certified = outcomes["二次函數探究報告"]
     assert certified.certified_by is None
-    assert certified.certified_document_sha256 == certified.document_blob.sha256
+    assert certified.certified_document_sha256 == certified.document_blob.sha256  # type: ignore[union-attr]
     item = TransferredItem.objects.get(object_code=certified.code)
     assert item.certifier_name == "王數學"
     performance = Performance.objects.get(student=target)
     assert (
-        performance.document_blob.sha256
-        == Performance.objects.get(student=portfolio).document_blob.sha256
+        performance.document_blob.sha256  # type: ignore[union-attr]
+        == Performance.objects.get(student=portfolio).document_blob.sha256  # type: ignore[union-attr]
     )
     assert performance.details == {"competition_name": "全國科展"}
     record = CourseRecord.objects.select_related("offering__course", "offering__term").get(
