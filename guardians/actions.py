@@ -163,7 +163,7 @@ def verify_code(
         )
     with transaction.atomic():
         row = (
-            VerificationCode.objects.select_for_update()
+            VerificationCode.objects.select_for_update(of=("self",))
             .filter(pk=code_id, destination_digest=dest_digest)
             .first()
         )
@@ -343,7 +343,7 @@ def cancel_application(
 
     Raises ``ValidationError`` when it is no longer pending.
     """
-    locked = BindingApplication.objects.select_for_update().get(pk=application.pk)
+    locked = BindingApplication.objects.select_for_update(of=("self",)).get(pk=application.pk)
     if not owns_application(state, locked):
         raise ValidationError("找不到此申請。", code="not_found")
     if locked.state != ApplicationState.PENDING:
@@ -382,7 +382,7 @@ def record_review_read(
 
 def _lock_for_review(actor: User, application: BindingApplication) -> BindingApplication:
     locked = (
-        BindingApplication.objects.select_for_update()
+        BindingApplication.objects.select_for_update(of=("self",))
         .select_related("student__school")
         .get(pk=application.pk)
     )
@@ -556,7 +556,7 @@ def unbind_guardianship(
     parent's next request is refused). Only a registrar of the student's school or a system
     admin; 404 otherwise. Records an audit row."""
     locked = access_binding_for_unbind(actor, binding.code)
-    locked = Guardianship.objects.select_for_update().get(pk=locked.pk)
+    locked = Guardianship.objects.select_for_update(of=("self",)).get(pk=locked.pk)
     locked.ended_at = timezone.now()
     locked.ended_by = actor
     locked.save(update_fields=["ended_at", "ended_by"])

@@ -30,7 +30,7 @@ def certify_outcomes(*, actor: User, outcomes: Iterable[CourseOutcome]) -> list[
     with transaction.atomic():
         ids = [outcome.pk for outcome in outcomes]
         locked = list(
-            CourseOutcome.objects.select_for_update()
+            CourseOutcome.objects.select_for_update(of=("self",))
             .select_related(
                 "course_record__offering__term", "document_blob", "media_blob", "student"
             )
@@ -90,7 +90,7 @@ def return_outcome(*, actor: User, outcome: CourseOutcome, reason: str) -> Cours
         )
     with transaction.atomic():
         current = (
-            CourseOutcome.objects.select_for_update()
+            CourseOutcome.objects.select_for_update(of=("self",))
             .select_related("course_record__offering__term", "student")
             .get(pk=outcome.pk)
         )

@@ -46,7 +46,9 @@ def attach(stored: StoredFile | None) -> BlobRef | None:
 
 def lock_student(student: Student) -> Student:
     """Lock the student's row for the rest of the transaction (serialises caps and quota)."""
-    return Student.objects.select_for_update().select_related("school").get(pk=student.pk)
+    return (
+        Student.objects.select_for_update(of=("self",)).select_related("school").get(pk=student.pk)
+    )
 
 
 def require_window(kind: str, term: Term, student: Student | None) -> None:

@@ -147,7 +147,7 @@ def update_outcome(
     with transaction.atomic():
         student = lock_student(outcome.student)
         current = (
-            CourseOutcome.objects.select_for_update()
+            CourseOutcome.objects.select_for_update(of=("self",))
             .select_related("document_blob", "media_blob")
             .get(pk=outcome.pk)
         )
@@ -216,7 +216,7 @@ def send_outcome(*, actor: User, outcome: CourseOutcome) -> CourseOutcome:
     _require_owner(actor, outcome.student_id)
     require_upload_window(outcome.course_record.offering.term, outcome.student)
     with transaction.atomic():
-        current = CourseOutcome.objects.select_for_update().get(pk=outcome.pk)
+        current = CourseOutcome.objects.select_for_update(of=("self",)).get(pk=outcome.pk)
         if current.status not in {OutcomeStatus.DRAFT, OutcomeStatus.RETURNED}:
             raise PortfolioError(_("這件學習成果已送出認證。"), code="already_sent")
         current.status = OutcomeStatus.PENDING

@@ -108,7 +108,7 @@ def update_performance(
     with transaction.atomic():
         student = lock_student(performance.student)
         current = (
-            Performance.objects.select_for_update()
+            Performance.objects.select_for_update(of=("self",))
             .select_related("document_blob", "media_blob")
             .get(pk=performance.pk)
         )
