@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts import views as account_views
+from central import api as central_api
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -15,6 +16,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portfolios.urls")),
     path("", include("schools.urls")),
+    path("", include("submissions.urls")),
+    path("", include("submissions.urls_extra")),
     path("parent/", include("guardians.urls")),
     path("central/", include("central.urls")),
+    # The central database's JSON API (token auth; schema at openapi.json, docs at docs).
+    path("api/central/v1/", central_api.urls()),
 ]

@@ -20,6 +20,10 @@ if [ ! -f var/.demo-loaded ]; then
   $PY manage.py load_demo_school >/dev/null
   touch var/.demo-loaded
 fi
+# The demo server also plays the central database: register the demo school with the token
+# the school side delivers with (LICHENG_CENTRAL_TOKEN), idempotently.
+export LICHENG_CENTRAL_URL="${LICHENG_CENTRAL_URL:-http://$HOST:$PORT/api/central/v1}"
+$PY manage.py central_demo_setup >/dev/null
 
 $PY manage.py db_worker >var/worker.log 2>&1 &
 worker=$!

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from our static files (CSP: no CDN)
     "accounts",
     "schools",
     "portfolios",
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "audit",
     "central",
     "files",
+    "submissions",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +173,11 @@ STORAGES = {
         "BACKEND": "files.storage.DurableFileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
     },
+    # The central database's own file store (central app): a school-side loss never touches it.
+    "central_blobs": {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": env_str("LICHENG_CENTRAL_ROOT", str(MEDIA_ROOT / "central"))},
+    },
 }
 # Optional second copy written before an upload is acknowledged (RELIABILITY.md D2).
 if env_str("LICHENG_REPLICA_ROOT", ""):
@@ -245,6 +252,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LICHENG_LOG_LEVEL", "WARNING")},
 }
+
+# --- Central database exchange (submissions → central, RULES.md §5) ---------------------------
+# Where the school delivers packages, and its credentials. In the demo the same server plays
+# the central database (central app); set these to the real endpoint in production.
+LICHENG_CENTRAL_URL = env_str("LICHENG_CENTRAL_URL", "http://127.0.0.1:8000/api/central/v1")
+LICHENG_CENTRAL_TOKEN = env_str("LICHENG_CENTRAL_TOKEN", "demo-central-token")
+LICHENG_CENTRAL_TIMEOUT = env_int("LICHENG_CENTRAL_TIMEOUT", 60)
+# "http" (urllib to LICHENG_CENTRAL_URL) or "inprocess" (django.test.Client, tests only).
+LICHENG_CENTRAL_TRANSPORT = env_str("LICHENG_CENTRAL_TRANSPORT", "http")
+# Central side: the largest package body it accepts (bytes).
+LICHENG_CENTRAL_MAX_PACKAGE_BYTES = env_int("LICHENG_CENTRAL_MAX_PACKAGE_BYTES", 20 * 1024**3)
 
 # --- Licheng --------------------------------------------------------------------------------
 LICHENG_SITE_NAME = _("歷程 Licheng 學習歷程檔案平臺")

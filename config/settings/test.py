@@ -17,7 +17,13 @@ STORAGES = {
         "BACKEND": "files.storage.DurableFileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT / "blobs")},
     },
+    "central_blobs": {
+        "BACKEND": "files.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "central")},
+    },
 }
 FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="licheng-test-uploads-")
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+LICHENG_CENTRAL_TRANSPORT = "inprocess"
+LICHENG_CENTRAL_TOKEN = "test-central-token"  # noqa: S105 (test-only token)

@@ -1,0 +1,587 @@
+"""Receiving a package (收件): verify everything, then store it whole or not at all.
+
+The package format is in docs/package-format.md. The central side trusts nothing the school
+computed: it re-hashes ``manifest.json`` against ``manifest.sha256`` (the tag manifest), every
+part against the manifest, checks that nothing listed is missing and nothing unlisted is there
+(a BagIt bag that is complete and valid, RELIABILITY.md §1.4), validates every JSONL line, and
+checks every referenced file is present with matching checksums. Any failure refuses the
+package whole with a machine-readable reason (``Refusal.code``), recording only a
+``ReceivedPackage(status=rejected)`` row. Acceptance is idempotent on the package id
+(RELIABILITY.md F6, D8): a repeated delivery of the same manifest returns the stored receipt
+and changes nothing; the same id with a different manifest is refused.
+
+Refusal codes (HTTP status): ``truncated`` (400: not a readable ZIP, or a part ends early),
+``checksum_mismatch`` (400), ``missing_part`` (400), ``unexpected_part`` (400), ``schema`` (400),
+``unsupported_format`` (400), ``too_large`` (413), ``unauthorized`` (401), ``wrong_school``
+(403), ``stale_version`` (409: an older version after a newer one was accepted),
+``idempotency_conflict`` (409: a known package id with different content).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import tempfile
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from pydantic import ValidationError
+
+from files.hashing import Digest, Hasher
+from files.ingest import put_blob
+from files.storage import blob_name
+
+from .models import CentralFile, CentralRecord, CentralSchool, PackageStatus, ReceivedPackage
+from .package_schema import (
+    FILE_PART,
+    FORMAT_VERSIONS,
+    HEX64,
+    ID_PATTERN,
+    MANIFEST,
+    PACKAGE_FORMAT,
+    ROSTER_PART,
+    SEMESTER_ROSTERS,
+    TAG_MANIFEST,
+    YEARLY_ROSTERS,
+    Manifest,
+    PartEntry,
+    Refusal,
+    RosterLine,
+    first_error,
+)
+
+__all__ = ["ID_PATTERN", "Refusal", "receive_package", "school_for_token", "spool"]
+
+CHUNK = 1024 * 1024
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+_BATCH = 500
+
+
+# --- Tokens ----------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 (hex) of an API token; tokens are long random strings, so a fast hash suffices."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def school_for_token(token: str) -> CentralSchool | None:
+    """The active CentralSchool holding ``token``, or None."""
+    if not token:
+        return None
+    return CentralSchool.objects.filter(token_hash=hash_token(token), active=True).first()
+
+
+# --- Receiving -------------------------------------------------------------------------------
+
+
+def central_storage() -> Storage:
+    """The central database's file store (``STORAGES["central_blobs"]``)."""
+    return storages["central_blobs"]
+
+
+@dataclass
+class Outcome:
+    """What to answer: HTTP status and JSON body (a receipt, or ``{"error", "detail"}``)."""
+
+    status: int
+    body: dict[str, Any]
+    duplicate: bool = False
+
+
+@dataclass
+class _Verified:
+    manifest: Manifest
+    manifest_sha256: str
+    parts: dict[str, PartEntry]
+    content_types: dict[str, str] = field(default_factory=dict)
+    combos: set[tuple[str, int, int]] = field(default_factory=set)
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def spool(stream: Readable, *, limit: int | None = None) -> Path:
+    """Copy a request body to a temporary file in chunks (never whole in memory); the caller
+    deletes it. Raises Refusal("too_large") past ``limit`` bytes."""
+    limit = limit if limit is not None else settings.LICHENG_CENTRAL_MAX_PACKAGE_BYTES
+    tmp = tempfile.NamedTemporaryFile(  # noqa: SIM115 (handed to the caller)
+        prefix="central-package-", suffix=".zip", dir=settings.FILE_UPLOAD_TEMP_DIR, delete=False
+    )
+    size = 0
+    try:
+        with tmp:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise Refusal("too_large", f"the package is larger than {limit} bytes")
+                tmp.write(chunk)
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
+    return Path(tmp.name)
+
+
+def receive_package(*, school: CentralSchool, path: Path, package_id_hint: str = "") -> Outcome:
+    """Verify and store the package at ``path`` delivered by ``school``.
+
+    Returns Outcome(200, receipt) when accepted (or already accepted with the same manifest),
+    else Outcome(<status>, {"error": code, "detail": ...}) after recording a rejected
+    ReceivedPackage row (unless the id was already accepted: that row never changes).
+    """
+    digest = _digest_file(path)
+    try:
+        with _open_zip(path) as zf:
+            verified = _verify_manifest(zf, school, package_id_hint)
+            existing = ReceivedPackage.objects.filter(
+                package_id=verified.manifest.package_id
+            ).first()
+            if existing is not None and existing.status == PackageStatus.ACCEPTED:
+                return _repeat(existing, verified.manifest_sha256)
+            _verify_parts(zf, verified)
+            _verify_lines(zf, school, verified)
+            _check_not_stale(school, verified)
+            _store_files(zf, verified)
+            return _store(zf, school, verified, digest)
+    except Refusal as refusal:
+        _record_rejection(school, path, digest, package_id_hint, refusal)
+        return Outcome(refusal.status, refusal.body())
+
+
+def _digest_file(path: Path) -> Digest:
+    hasher = Hasher()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            hasher.update(chunk)
+    return hasher.digest()
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise Refusal("truncated", f"not a complete ZIP package ({exc})") from exc
+
+
+def _read_part(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """The bytes of one part in chunks; a damaged part becomes a Refusal."""
+    try:
+        with zf.open(name) as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    except (EOFError, zipfile.BadZipFile, zlib.error, ValueError, OSError) as exc:
+        message = str(exc)
+        if isinstance(exc, zipfile.BadZipFile) and "CRC" in message:
+            raise Refusal("checksum_mismatch", f"{name}: {message}") from exc
+        if isinstance(exc, zlib.error):
+            raise Refusal("checksum_mismatch", f"{name}: {message}") from exc
+        raise Refusal("truncated", f"{name}: {message}") from exc
+
+
+def _read_small(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    if zf.getinfo(name).file_size > limit:
+        raise Refusal("schema", f"{name} is larger than {limit} bytes")
+    return b"".join(_read_part(zf, name))
+
+
+def _verify_manifest(zf: zipfile.ZipFile, school: CentralSchool, hint: str) -> _Verified:
+    names = zf.namelist()
+    if len(names) != len(set(names)):
+        raise Refusal("unexpected_part", "a part name appears twice in the ZIP")
+    for name in (MANIFEST, TAG_MANIFEST):
+        if name not in names:
+            raise Refusal("missing_part", f"{name} is missing")
+    tag = _read_small(zf, TAG_MANIFEST, 1024).decode("ascii", "replace").split()
+    if len(tag) != 2 or tag[1] != MANIFEST or not re.match(HEX64, tag[0]):
+        raise Refusal("schema", f"{TAG_MANIFEST} must read '<sha256>  {MANIFEST}'")
+    raw = _read_small(zf, MANIFEST, MAX_MANIFEST_BYTES)
+    manifest_sha256 = hashlib.sha256(raw).hexdigest()
+    if manifest_sha256 != tag[0]:
+        raise Refusal("checksum_mismatch", f"{MANIFEST} does not match {TAG_MANIFEST}")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Refusal("schema", f"{MANIFEST} is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != PACKAGE_FORMAT:
+        raise Refusal("unsupported_format", f"format must be {PACKAGE_FORMAT!r}")
+    if data.get("format_version") not in FORMAT_VERSIONS:
+        raise Refusal(
+            "unsupported_format", f"format_version {data.get('format_version')!r} unsupported"
+        )
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise Refusal("schema", f"{MANIFEST}: {first_error(exc)}") from exc
+    if manifest.school_code != school.code:
+        raise Refusal(
+            "wrong_school",
+            f"the package is for school {manifest.school_code}; the token is {school.code}'s",
+        )
+    if hint and hint != str(manifest.package_id):
+        raise Refusal("schema", "package_id differs from the manifest's")
+    if len(set(manifest.rosters)) != len(manifest.rosters):
+        raise Refusal("schema", "a roster is listed twice")
+    if SEMESTER_ROSTERS & set(manifest.rosters) and manifest.semester not in (1, 2):
+        raise Refusal("schema", "semester rosters need semester 1 or 2")
+    parts: dict[str, PartEntry] = {}
+    for part in manifest.parts:
+        if part.path in parts or part.path in (MANIFEST, TAG_MANIFEST):
+            raise Refusal("schema", f"part {part.path} is listed twice")
+        parts[part.path] = part
+    return _Verified(manifest, manifest_sha256, parts)
+
+
+def _repeat(existing: ReceivedPackage, manifest_sha256: str) -> Outcome:
+    if existing.receipt.get("manifest_sha256") != manifest_sha256:
+        raise Refusal(
+            "idempotency_conflict",
+            "this package id was accepted with other content; a new version needs a new id",
+        )
+    return Outcome(200, existing.receipt, duplicate=True)
+
+
+def _verify_parts(zf: zipfile.ZipFile, verified: _Verified) -> None:
+    """Complete (nothing missing, nothing unlisted) and valid (every checksum matches)."""
+    actual = set(zf.namelist()) - {MANIFEST, TAG_MANIFEST}
+    listed = set(verified.parts)
+    if missing := sorted(listed - actual):
+        raise Refusal("missing_part", f"listed but not in the package: {', '.join(missing[:5])}")
+    if extra := sorted(actual - listed):
+        raise Refusal("unexpected_part", f"not listed in the manifest: {', '.join(extra[:5])}")
+    rosters = set(verified.manifest.rosters)
+    for path in sorted(listed):
+        roster = ROSTER_PART.match(path)
+        file_part = FILE_PART.match(path)
+        if roster and roster.group(1) in rosters:
+            continue
+        if file_part and file_part.group(1) == verified.parts[path].sha256:
+            continue
+        if file_part:
+            raise Refusal("checksum_mismatch", f"{path} is listed with another SHA-256")
+        raise Refusal("unexpected_part", f"{path} is not a part of this format")
+    for roster_name in verified.manifest.rosters:
+        if f"rosters/{roster_name}.jsonl" not in listed:
+            raise Refusal("missing_part", f"rosters/{roster_name}.jsonl is missing")
+    for path in sorted(listed):
+        part = verified.parts[path]
+        hasher = Hasher()
+        for chunk in _read_part(zf, path):
+            hasher.update(chunk)
+            if hasher.size > part.size:
+                break
+        got = hasher.digest()
+        if got.size != part.size:
+            raise Refusal("checksum_mismatch", f"{path}: size {got.size}, listed {part.size}")
+        if got.sha256 != part.sha256 or got.md5 != part.md5:
+            raise Refusal("checksum_mismatch", f"{path}: SHA-256 or MD5 differs from the manifest")
+
+
+def _lines(zf: zipfile.ZipFile, path: str) -> Iterator[tuple[int, RosterLine]]:
+    """Validated lines of one roster part, one at a time."""
+    buffer = b""
+    number = 0
+
+    def parse(raw: bytes) -> RosterLine:
+        try:
+            return RosterLine.model_validate(json.loads(raw.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise Refusal("schema", f"{path} line {number}: not JSON ({exc})") from exc
+        except ValidationError as exc:
+            raise Refusal("schema", f"{path} line {number}: {first_error(exc)}") from exc
+
+    for chunk in _read_part(zf, path):
+        buffer += chunk
+        while (end := buffer.find(b"\n")) >= 0:
+            raw, buffer = buffer[:end], buffer[end + 1 :]
+            number += 1
+            yield number, parse(raw)
+        if len(buffer) > MAX_LINE_BYTES:
+            raise Refusal("schema", f"{path} line {number + 1} is longer than {MAX_LINE_BYTES}")
+    if buffer.strip():
+        number += 1
+        yield number, parse(buffer)
+
+
+def _verify_lines(zf: zipfile.ZipFile, school: CentralSchool, verified: _Verified) -> None:
+    manifest = verified.manifest
+    students: set[str] = set()
+    for roster in manifest.rosters:
+        path = f"rosters/{roster}.jsonl"
+        semester = 0 if roster in YEARLY_ROSTERS else manifest.semester
+        seen: set[str] = set()
+        for number, line in _lines(zf, path):
+            where = f"{path} line {number}"
+            if line.roster != roster:
+                raise Refusal("schema", f"{where}: roster {line.roster} in {path}")
+            if line.school_year != manifest.school_year or line.semester != semester:
+                raise Refusal(
+                    "schema", f"{where}: year/semester must be {manifest.school_year}-{semester}"
+                )
+            if line.national_id in seen:
+                raise Refusal("schema", f"{where}: the student appears twice")
+            seen.add(line.national_id)
+            for record in line.records:
+                if record.get("school_code") != school.code:
+                    raise Refusal("schema", f"{where}: a record's school_code is not {school.code}")
+                if record.get("national_id") != line.national_id:
+                    raise Refusal("schema", f"{where}: a record's national_id differs")
+            for entry in line.files:
+                part = verified.parts.get(f"files/{entry.sha256}")
+                if part is None:
+                    raise Refusal(
+                        "missing_part", f"{where}: file {entry.sha256} is not in the package"
+                    )
+                if part.md5 != entry.md5 or part.size != entry.size:
+                    raise Refusal(
+                        "checksum_mismatch", f"{where}: file {entry.sha256} MD5 or size differs"
+                    )
+                verified.content_types.setdefault(entry.sha256, entry.content_type)
+        students |= seen
+        verified.combos.add((roster, manifest.school_year, semester))
+    if len(students) != manifest.students:
+        raise Refusal(
+            "schema",
+            f"manifest says {manifest.students} students; the rosters hold {len(students)}",
+        )
+    if unreferenced := sorted(
+        p for p in verified.parts if p.startswith("files/") and p[6:] not in verified.content_types
+    ):
+        raise Refusal("unexpected_part", f"no record references {unreferenced[0]}")
+
+
+def _newer_versions(school: CentralSchool, verified: _Verified) -> QuerySet[CentralRecord]:
+    version = verified.manifest.version
+    records = CentralRecord.objects.none()
+    for roster, school_year, semester in verified.combos:
+        records |= CentralRecord.objects.filter(
+            school_code=school.code,
+            roster=roster,
+            school_year=school_year,
+            semester=semester,
+            is_current=True,
+            package__version__gt=version,
+        )
+    return records
+
+
+def _check_not_stale(school: CentralSchool, verified: _Verified) -> None:
+    newer = _newer_versions(school, verified).values_list("package__version", flat=True).first()
+    if newer is not None:
+        raise Refusal(
+            "stale_version",
+            f"version {verified.manifest.version} is older than the accepted version {newer}",
+        )
+
+
+def _store_files(zf: zipfile.ZipFile, verified: _Verified) -> None:
+    """Write every file into the central store (content-addressed, fsynced, read back) before
+    the database commit; a crash in between leaves only unreferenced, verified files."""
+    storage = central_storage()
+    for path, part in verified.parts.items():
+        if not path.startswith("files/"):
+            continue
+        with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
+            for chunk in _read_part(zf, path):
+                tmp.write(chunk)
+            tmp.flush()
+            put_blob(
+                storage,
+                blob_name(part.sha256),
+                Path(tmp.name),
+                Digest(part.sha256, part.md5, part.size),
+            )
+
+
+def _store(
+    zf: zipfile.ZipFile, school: CentralSchool, verified: _Verified, digest: Digest
+) -> Outcome:
+    manifest = verified.manifest
+    with transaction.atomic():
+        # One ingest per school at a time: the stale-version check and the version numbers
+        # below must see every earlier commit.
+        CentralSchool.objects.select_for_update().get(pk=school.pk)
+        existing = ReceivedPackage.objects.filter(package_id=manifest.package_id).first()
+        if existing is not None and existing.status == PackageStatus.ACCEPTED:
+            return _repeat(existing, verified.manifest_sha256)
+        _check_not_stale(school, verified)
+        now = timezone.now()
+        package, _created = ReceivedPackage.objects.update_or_create(
+            package_id=manifest.package_id,
+            defaults={
+                "school_code": school.code,
+                "school_year": manifest.school_year,
+                "semester": manifest.semester,
+                "version": manifest.version,
+                "sha256": digest.sha256,
+                "size": digest.size,
+                "status": PackageStatus.ACCEPTED,
+                "reason_code": "",
+                "reason": "",
+            },
+        )
+        ReceivedPackage.objects.filter(pk=package.pk).update(received_at=now)
+        CentralFile.objects.bulk_create(
+            [
+                CentralFile(
+                    sha256=part.sha256,
+                    md5=part.md5,
+                    size=part.size,
+                    content_type=verified.content_types.get(part.sha256, ""),
+                )
+                for path, part in verified.parts.items()
+                if path.startswith("files/")
+            ],
+            ignore_conflicts=True,
+            batch_size=_BATCH,
+        )
+        students: list[dict[str, Any]] = []
+        for roster in manifest.rosters:
+            students.extend(_store_roster(zf, school, package, roster, now))
+        CentralRecord.objects.filter(package=package).update(received_at=now)
+        receipt = {
+            "package_id": str(manifest.package_id),
+            "status": PackageStatus.ACCEPTED.value,
+            "school_code": school.code,
+            "school_year": manifest.school_year,
+            "semester": manifest.semester,
+            "version": manifest.version,
+            "received_at": now.isoformat(),
+            "manifest_sha256": verified.manifest_sha256,
+            "package_sha256": digest.sha256,
+            "students": students,
+        }
+        ReceivedPackage.objects.filter(pk=package.pk).update(receipt=receipt)
+    return Outcome(200, receipt)
+
+
+def _store_roster(
+    zf: zipfile.ZipFile,
+    school: CentralSchool,
+    package: ReceivedPackage,
+    roster: str,
+    now: datetime.datetime,
+) -> list[dict[str, Any]]:
+    """New CentralRecord versions for one roster's lines; earlier versions stay, not current."""
+    entries: list[dict[str, Any]] = []
+    batch: list[tuple[RosterLine, int | None, int]] = []
+
+    def flush() -> None:
+        stale = [pk for _line, pk, _version in batch if pk is not None]
+        if stale:
+            CentralRecord.objects.filter(pk__in=stale).update(is_current=False)
+        rows = [
+            CentralRecord(
+                package=package,
+                school_code=school.code,
+                national_id=line.national_id,
+                roster=roster,
+                school_year=line.school_year,
+                semester=line.semester,
+                version=version,
+                records=line.records,
+                files=[entry.model_dump() for entry in line.files],
+                is_current=True,
+            )
+            for line, _pk, version in batch
+        ]
+        CentralRecord.objects.bulk_create(rows)
+        for line, _pk, version in batch:
+            entries.append(
+                {
+                    "national_id": line.national_id,
+                    "roster": roster,
+                    "school_year": line.school_year,
+                    "semester": line.semester,
+                    "record_count": len(line.records),
+                    "file_count": len(line.files),
+                    "sha256s": [entry.sha256 for entry in line.files],
+                    "version": version,
+                    "received_at": now.isoformat(),
+                }
+            )
+        batch.clear()
+
+    path = f"rosters/{roster}.jsonl"
+    current: dict[str, tuple[int, int]] | None = None
+    for _number, line in _lines(zf, path):
+        if current is None:
+            current = {
+                national_id: (pk, version)
+                for pk, national_id, version in CentralRecord.objects.filter(
+                    school_code=school.code,
+                    roster=roster,
+                    school_year=line.school_year,
+                    semester=line.semester,
+                    is_current=True,
+                ).values_list("pk", "national_id", "version")
+            }
+        previous = current.get(line.national_id)
+        batch.append((line, previous[0] if previous else None, previous[1] + 1 if previous else 1))
+        if len(batch) >= _BATCH:
+            flush()
+    if batch:
+        flush()
+    return entries
+
+
+def _record_rejection(
+    school: CentralSchool, path: Path, digest: Digest, hint: str, refusal: Refusal
+) -> None:
+    """Keep a ReceivedPackage(status=rejected) row; nothing else is stored. An accepted row
+    for the same id is never touched."""
+    manifest: dict[str, Any] = {}
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(MANIFEST) as handle:
+            loaded = json.loads(handle.read(MAX_MANIFEST_BYTES).decode("utf-8"))
+            if isinstance(loaded, dict):
+                manifest = loaded
+    except Exception:  # noqa: S110 (best effort: the manifest may be what is broken)
+        pass
+    package_id = _uuid(manifest.get("package_id")) or _uuid(hint) or uuid.uuid4()
+    existing = ReceivedPackage.objects.filter(package_id=package_id).first()
+    if existing is not None and existing.status == PackageStatus.ACCEPTED:
+        return
+    if existing is not None and existing.school_code != school.code:
+        # Another school's package id: do not let this sender overwrite its record.
+        package_id = uuid.uuid4()
+
+    def small_int(name: str) -> int | None:
+        value = manifest.get(name)
+        return value if isinstance(value, int) and 0 <= value < 32768 else None
+
+    ReceivedPackage.objects.update_or_create(
+        package_id=package_id,
+        defaults={
+            "school_code": school.code,
+            "school_year": small_int("school_year"),
+            "semester": small_int("semester"),
+            "version": small_int("version"),
+            "sha256": digest.sha256,
+            "size": digest.size,
+            "status": PackageStatus.REJECTED,
+            "reason_code": refusal.code,
+            "reason": refusal.detail[:2000],
+            "receipt": {},
+        },
+    )
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,85 @@
+"""The central operator's pages: received packages and receipts, IDs masked (RULES.md §8.3)."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import Role, RoleAssignment, User
+from central.ingest import hash_token
+from central.models import CentralSchool, ReceivedPackage
+from central.tests.exchange import TOKEN, Exchange, exchange_fixture, stores_fixture  # noqa: F401
+from schools.identity import mask_id
+from submissions.package import build_package
+
+
+def operator() -> User:
+    user = User.objects.create_user(username="central-op", password="pw-不重要-123")
+    RoleAssignment.objects.create(user=user, role=Role.CENTRAL_OPERATOR)
+    return user
+
+
+def deliver(exchange: Exchange) -> ReceivedPackage:
+    path: Path = build_package(exchange.submit())
+    response = Client().post(
+        "/api/central/v1/packages",
+        path.read_bytes(),
+        content_type="application/zip",
+        HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
+    )
+    assert response.status_code == 200
+    return ReceivedPackage.objects.get()
+
+
+def test_operator_home_lists_packages_and_receipt_masks_ids(
+    exchange: Exchange, client: Client
+) -> None:
+    package = deliver(exchange)
+    client.force_login(operator())
+
+    home = client.get("/central/")
+    assert home.status_code == 200
+    assert package.school_code in home.content.decode()
+    detail = client.get(f"/central/packages/{package.package_id}/")
+    assert detail.status_code == 200
+    page = detail.content.decode()
+    for student in exchange.students:
+        assert student.national_id not in page
+        assert mask_id(student.national_id) in page
+
+
+@pytest.mark.parametrize("role", [None, Role.REGISTRAR])
+def test_other_users_get_404(exchange: Exchange, client: Client, role: Any) -> None:
+    package = deliver(exchange)
+    user = User.objects.create_user(username="someone", password="pw-不重要-123")
+    if role:
+        RoleAssignment.objects.create(user=user, role=role, school=exchange.school)
+    client.force_login(user)
+
+    assert client.get("/central/").status_code == 404
+    assert client.get(f"/central/packages/{package.package_id}/").status_code == 404
+
+
+def test_create_central_school_prints_a_token_once_and_stores_its_hash(db: Any) -> None:
+    out = StringIO()
+    call_command("create_central_school", "--code", "123456", "--name", "測試高中", stdout=out)
+
+    token = out.getvalue().strip().splitlines()[-1]
+    school = CentralSchool.objects.get(code="123456")
+    assert school.token_hash == hash_token(token)
+    assert token not in school.token_hash
+
+
+def test_central_demo_setup_registers_389301_with_the_configured_token(
+    db: Any, settings: Any
+) -> None:
+    call_command("central_demo_setup", stdout=StringIO())
+    call_command("central_demo_setup", stdout=StringIO())  # idempotent
+
+    school = CentralSchool.objects.get(code="389301")
+    assert school.token_hash == hash_token(settings.LICHENG_CENTRAL_TOKEN)

@@ -1,0 +1,53 @@
+"""Forms for submission pages. They parse input only; rules live in the actions."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portfolios.forms import LocalDateTimeInput
+
+from .models import ConfirmationStatus, Roster
+
+SEMESTER_CHOICES = [(1, _("第 1 學期")), (2, _("第 2 學期")), (0, _("整學年（學年名冊）"))]
+
+
+class PrecheckForm(forms.Form):
+    """Which rosters of which term or school year to pre-check and submit (RULES.md §5)."""
+
+    school_year = forms.IntegerField(label=_("學年度"), min_value=100, max_value=200)
+    semester = forms.TypedChoiceField(
+        label=_("學期"), choices=SEMESTER_CHOICES, coerce=int, initial=1
+    )
+    rosters = forms.MultipleChoiceField(
+        label=_("名冊"),
+        choices=Roster.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "基本資料與學期成績為學期名冊；課程學習成果與多元表現為學年名冊（學期填 0），"
+            "兩者請分開預檢與提交。"
+        ),
+    )
+
+
+class CheckPeriodForm(forms.Form):
+    opens_at = forms.DateTimeField(label=_("開始時間（臺北時間）"), widget=LocalDateTimeInput())
+    closes_at = forms.DateTimeField(
+        label=_("截止時間（臺北時間，至少 3 天）"), widget=LocalDateTimeInput()
+    )
+
+
+class ConfirmationForm(forms.Form):
+    """No max_length on the note: the action counts characters and names the limit."""
+
+    status = forms.ChoiceField(
+        label=_("確認結果"),
+        choices=[
+            (ConfirmationStatus.CORRECT.value, _("資料正確")),
+            (ConfirmationStatus.DISPUTED.value, _("資料有誤")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("說明（資料有誤時必填，至多 500 字）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
