@@ -1,7 +1,9 @@
 """Who may open which page: every route of the project's own apps × every role (RULES.md §1).
 
 Not-yours and missing give the same 404 (STYLE.md). Add a row to ``MATRIX`` for each new
-route: ``test_every_route_has_a_matrix_entry`` fails until you do.
+route: ``test_every_route_has_a_matrix_entry`` fails until you do. The central database's
+JSON API (``/api/central/v1/``) authenticates schools by token, not by role: it has its own
+tests at the end (401 without a valid school token, whatever the session).
 """
 
 import datetime as dt
@@ -11,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -20,6 +24,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from central import api as central_api
+from central.actions import register_school
+from central.models import ReceivedPackage
 from conftest import ROLE_FIXTURES, SchoolWorld
 from files.ingest import blob_for, check_and_store
 from files.models import Blob
@@ -55,12 +62,30 @@ from portfolios.models import (
 from portfolios.tests.conftest import make_offering, make_outcome, make_teacher
 from schools.models import SchoolClass
 from schools.tests.factories import SchoolClassFactory
+from submissions.models import (
+    CheckPeriod,
+    ReceiptConfirmation,
+    Roster,
+    Submission,
+    SubmissionStatus,
+)
+from submissions.package import snapshot_submission
+from submissions.tasks import build_and_deliver
+from submissions.transfer import export_student_package, stage_upload
+from submissions.views_transfer import SESSION_KEY as TRANSFER_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
 #: Namespaces whose every route must be in the matrix, plus the un-namespaced routes of
 #: these modules (``accounts.views.home``).
-OWN_NAMESPACES = {"portfolios", "schools", "guardians", "central"}
+OWN_NAMESPACES = {
+    "portfolios",
+    "schools",
+    "guardians",
+    "submissions",
+    "submissions_extra",
+    "central",
+}
 OWN_VIEW_MODULES = ("accounts.",)
 
 CABINET_PAGES = [
@@ -182,6 +207,31 @@ PORTFOLIO_POST_ONLY = [
     "portfolios:return",
 ]
 
+#: Registrars (註冊組) of a school, each on their own school's pages.
+REGISTRARS = allowed("registrar", "other_school_registrar")
+#: Targets of the submission routes: ``own`` an accepted (delivered) submission of the school
+#: carrying student A, with an open check period; ``other`` one of the school carrying student
+#: B only; ``other_school`` one of the other school carrying its student.
+SUBMISSION_TARGETS = ["own", "other", "other_school", "missing"]
+SUBMISSION_VIEW: dict[str | None, dict[str, int]] = {
+    "own": allowed("registrar"),
+    "other": allowed("registrar"),
+    "other_school": allowed("other_school_registrar"),
+    "missing": NOBODY,
+}
+#: A student's receipt (收訖明細確認) of a submission: only the student it carried.
+RECEIPT_VIEW: dict[str | None, dict[str, int]] = {
+    "own": allowed("student"),
+    "other": allowed("other_student"),
+    "other_school": NOBODY,
+    "missing": NOBODY,
+}
+SUBMISSION_POST_ONLY = ["submissions:check_period", "submissions:resubmit"]
+#: Targets of the transfer preview: a staged upload lives in the uploader's session only —
+#: ``own`` uploaded by the ``registrar``, ``other_school`` by the other school's registrar,
+#: ``other`` by nobody signed in here (a real staged file), ``missing`` no such upload.
+TRANSFER_UPLOADERS = {"own": "registrar", "other_school": "other_school_registrar"}
+
 MATRIX: dict[str, dict[str | None, dict[str, int]]] = {
     "home": {None: {**allowed(*ROLE_FIXTURES, status=302), "unbound_parent": 200}},
     **{page: {None: allowed("student", "other_student")} for page in CABINET_ROUTES},
@@ -235,13 +285,37 @@ MATRIX: dict[str, dict[str | None, dict[str, int]]] = {
         None: allowed("registrar", "other_school_registrar", "system_admin")
     },
     "guardians:binding_unbind": {target: everyone(405) for target in BINDING_TARGETS},
+    "submissions:precheck": {None: REGISTRARS},
+    "submissions:list": {None: REGISTRARS},
+    "submissions:submit": {None: everyone(405)},
+    "submissions:detail": SUBMISSION_VIEW,
+    **{name: {t: everyone(405) for t in SUBMISSION_TARGETS} for name in SUBMISSION_POST_ONLY},
+    "submissions:receipts": {None: STUDENTS},
+    "submissions:receipt": RECEIPT_VIEW,
+    "submissions_extra:central_record": {None: STUDENTS},
+    "submissions_extra:student_central_record": STUDENT_CABINET,
+    "submissions_extra:transfer_home": {None: REGISTRARS},
+    "submissions_extra:transfer_export": {None: everyone(405)},
+    "submissions_extra:transfer_upload": {None: everyone(405)},
+    "submissions_extra:transfer_preview": {
+        "own": allowed("registrar"),
+        "other_school": allowed("other_school_registrar"),
+        "other": NOBODY,
+        "missing": NOBODY,
+    },
     "central:home": {None: allowed("central_operator")},
+    # ``accepted``: a package the central database accepted (a delivered submission).
+    "central:package_detail": {
+        "accepted": allowed("central_operator"),
+        "missing": NOBODY,
+    },
 }
 
 CASES = [(name, target) for name, targets in MATRIX.items() for target in targets]
 
 
 SIGNATURE = clean_signature(signature_data_url())
+CENTRAL_TOKEN = settings.LICHENG_CENTRAL_TOKEN
 PARENT_PHONE = "0912345678"
 
 
@@ -374,6 +448,73 @@ def item_file_url(target: str, world: SchoolWorld) -> str:
     return reverse(name, args=["outcome", outcome.code, "document"])
 
 
+def _submission(target: str, world: SchoolWorld) -> Submission:
+    """A submission (``SUBMISSION_TARGETS``); ``own`` (and ``accepted``, the central side's
+    package of it) delivered for real through the in-process central API, so that the
+    registrar's receipt, the student's receipt and the admissions view have central data."""
+    school, student = {
+        "own": (world.school, world.student_a),
+        "accepted": (world.school, world.student_a),
+        "other": (world.school, world.student_b),
+        "other_school": (world.other_school, world.other_school_student),
+    }[target]
+    registrar = world.other_registrar if school == world.other_school else world.registrar
+    submission = Submission.objects.create(
+        school=school,
+        school_year=world.term.school_year,
+        semester=world.term.semester,
+        rosters=[Roster.BASIC.value],
+        created_by=registrar,
+    )
+    snapshot_submission(submission, [student], [Roster.BASIC.value])
+    if target in ("own", "accepted"):
+        deliver(world, submission)
+    return submission
+
+
+def deliver(world: SchoolWorld, submission: Submission) -> None:
+    """Register the school with the central database and deliver ``submission`` (accepted),
+    then open a check period on it."""
+    register_school(code=world.school.code, name=world.school.name, token=CENTRAL_TOKEN)
+    build_and_deliver.call(submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.ACCEPTED, submission.error
+    now = timezone.now()
+    CheckPeriod.objects.create(
+        submission=submission,
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(days=3),
+        created_by=world.registrar,
+    )
+
+
+def transfer_preview_url(target: str, world: SchoolWorld) -> str:
+    """A staged transfer upload (student A's package) for ``TRANSFER_TARGETS``; who holds its
+    token in their session is ``TRANSFER_UPLOADERS`` (``client_with_session``)."""
+    name = "submissions_extra:transfer_preview"
+    if target == "missing":
+        return reverse(name, args=[uuid.uuid4().hex])
+    package = export_student_package(actor=world.registrar, student=world.student_a)
+    with package.path.open("rb") as handle:
+        token, _package = stage_upload(File(handle, name="transfer.zip"))
+    package.path.unlink()
+    return reverse(name, args=[token])
+
+
+def client_with_session(
+    name: str, target: str | None, url: str, role: str, client: Client
+) -> Client:
+    """``client``, holding the staged transfer upload of ``url`` when ``role`` uploaded it."""
+    if (
+        name == "submissions_extra:transfer_preview"
+        and TRANSFER_UPLOADERS.get(target or "") == role
+    ):
+        session = client.session
+        session[TRANSFER_SESSION_KEY] = [url.rstrip("/").rsplit("/", 1)[1]]
+        session.save()
+    return client
+
+
 #: Routes whose object is not a student: route → (target, world) → the object.
 OBJECT_BUILDERS: dict[str, Callable[[str, SchoolWorld], Any]] = {
     "guardians:bind_cancel": _flow_application,
@@ -389,6 +530,12 @@ OBJECT_BUILDERS: dict[str, Callable[[str, SchoolWorld], Any]] = {
     },
     **{f"portfolios:{name}": _performance for name in ("performance_detail", "performance_delete")},
     "portfolios:class_progress": _class,
+    **{
+        f"submissions:{name}": _submission
+        for name in ("detail", "check_period", "resubmit", "receipt")
+    },
+    # The central side's package id is the submission's code.
+    "central:package_detail": _submission,
 }
 #: Arguments of routes that take more than the object's code: route → code → args.
 ROUTE_ARGS: dict[str, Callable[[uuid.UUID], list[Any]]] = {
@@ -407,6 +554,8 @@ def url_of(name: str, target: str | None, world: SchoolWorld) -> str:
         return set_password_url(target)
     if name == "portfolios:item_file":
         return item_file_url(target, world)
+    if name == "submissions_extra:transfer_preview":
+        return transfer_preview_url(target, world)
     args = ROUTE_ARGS.get(name, lambda code: [code])
     if target == "missing":
         return reverse(name, args=args(uuid.uuid4()))
@@ -435,7 +584,12 @@ def test_role_matrix_r1(
 ) -> None:
     url = url_of(name, target, school_world)
 
-    actual = {role: client_for(role_user(role)).get(url).status_code for role in ROLE_FIXTURES}
+    actual = {
+        role: client_with_session(name, target, url, role, client_for(role_user(role)))
+        .get(url)
+        .status_code
+        for role in ROLE_FIXTURES
+    }
 
     assert actual == MATRIX[name][target]
 
@@ -804,3 +958,186 @@ def test_every_route_has_a_matrix_entry() -> None:
     assert "portfolios:student_cabinet" in names  # the walk itself works
     assert names - set(MATRIX) == set(), "add these routes to MATRIX"
     assert set(MATRIX) - names == set(), "these MATRIX routes no longer exist"
+
+
+# --- Submissions and the central database: not-yours and missing give the same 404 ----------
+
+
+def test_submission_of_another_school_and_missing_give_the_same_404(
+    school_world: SchoolWorld, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(school_world.other_registrar)
+    theirs = _submission("own", school_world)
+
+    not_yours = client.get(reverse("submissions:detail", args=[theirs.code]))
+    missing = client.get(reverse("submissions:detail", args=[uuid.uuid4()]))
+
+    assert not_yours.status_code == missing.status_code == 404
+    assert _main(not_yours.content) == _main(missing.content)
+    assert school_world.student_a.name not in not_yours.content.decode()
+
+
+@pytest.mark.parametrize("name", SUBMISSION_POST_ONLY)
+def test_submission_actions_of_another_school_are_404_and_change_nothing(
+    name: str, school_world: SchoolWorld, client_for: Callable[[User], Client]
+) -> None:
+    theirs = _submission("own", school_world)
+    client = client_for(school_world.other_registrar)
+    now = timezone.localtime()
+    data = {
+        "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (now + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
+    }
+
+    not_yours = client.post(reverse(name, args=[theirs.code]), data)
+    missing = client.post(reverse(name, args=[uuid.uuid4()]), data)
+
+    assert not_yours.status_code == missing.status_code == 404
+    assert _main(not_yours.content) == _main(missing.content)
+    assert CheckPeriod.objects.count() == 1  # the one ``deliver`` opened
+    assert Submission.objects.count() == 1
+
+
+def test_receipt_of_another_student_and_missing_give_the_same_404(
+    school_world: SchoolWorld, client_for: Callable[[User], Client]
+) -> None:
+    """Student B cannot open (nor answer) the receipt of a submission that carried only
+    student A, even with the same school and an open check period."""
+    theirs = _submission("own", school_world)
+    client = client_for(_student_user(school_world.student_b))
+    url = reverse("submissions:receipt", args=[theirs.code])
+    mine = client_for(_student_user(school_world.student_a)).get(url)
+
+    not_yours = client.get(url)
+    missing = client.get(reverse("submissions:receipt", args=[uuid.uuid4()]))
+    answer = client.post(url, {"status": "correct"})
+
+    assert mine.status_code == 200
+    assert 'data-testid="central-basic-' in mine.content.decode()  # central data is shown
+    assert not_yours.status_code == missing.status_code == answer.status_code == 404
+    assert _main(not_yours.content) == _main(missing.content)
+    assert school_world.student_a.name not in not_yours.content.decode()
+    assert not ReceiptConfirmation.objects.exists()
+
+
+def _student_user(student: Any) -> User:
+    assert student.user is not None
+    return student.user
+
+
+def test_admissions_view_of_someone_else_and_missing_give_the_same_404(
+    school_world: SchoolWorld, parent: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(parent)
+    name = "submissions_extra:student_central_record"
+
+    mine = client.get(reverse(name, args=[school_world.student_a.code]))
+    not_yours = client.get(reverse(name, args=[school_world.student_b.code]))
+    missing = client.get(reverse(name, args=[uuid.uuid4()]))
+
+    assert mine.status_code == 200
+    assert not_yours.status_code == missing.status_code == 404
+    assert _main(not_yours.content) == _main(missing.content)
+    assert school_world.student_b.name not in not_yours.content.decode()
+
+
+def test_pages_never_show_a_full_national_id(
+    school_world: SchoolWorld,
+    role_user: Callable[[str], User],
+    client_for: Callable[[User], Client],
+) -> None:
+    """The registrar's receipt, the student's receipt, the admissions view and the central
+    operator's package page of a delivered submission show national IDs masked (§8.3)."""
+    submission = _submission("own", school_world)
+    student = school_world.student_a
+    pages = [
+        ("registrar", reverse("submissions:detail", args=[submission.code])),
+        ("registrar", reverse("submissions:list")),
+        ("student", reverse("submissions:receipts")),
+        ("student", reverse("submissions:receipt", args=[submission.code])),
+        ("student", reverse("submissions_extra:central_record")),
+        ("parent", reverse("submissions_extra:student_central_record", args=[student.code])),
+        ("central_operator", reverse("central:home")),
+        ("central_operator", reverse("central:package_detail", args=[submission.code])),
+    ]
+
+    for role, url in pages:
+        response = client_for(role_user(role)).get(url)
+        assert response.status_code == 200, url
+        assert student.national_id not in response.content.decode(), url
+
+
+# --- The central database's JSON API: tokens, not session roles ----------------------------
+
+#: ``/api/central/v1/`` is machine-to-machine: a school authenticates with its Bearer token,
+#: never with a signed-in session, so its routes are not in the role matrix. Its OpenAPI
+#: schema and docs are published on purpose; its root is a plain 404.
+API_NAMESPACE = "central_api"
+API_PUBLISHED = {"openapi-json", "openapi-view", "api-root"}
+API_PATH_VALUES = {"package_id": str(uuid.UUID(int=1)), "national_id": "A123456789"}
+
+
+def api_route_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name and namespace == API_NAMESPACE:
+                names.add(pattern.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def api_operations() -> list[tuple[str, str, str]]:
+    """(route name, method, url) of every operation of the API's OpenAPI schema."""
+    operations = []
+    for path, methods in central_api.api.get_openapi_schema()["paths"].items():
+        for method, operation in methods.items():
+            url = path.format(**API_PATH_VALUES)
+            if any(p["name"] == "school_code" for p in operation.get("parameters", [])):
+                url += "?school_code=123456"
+            name = operation["operationId"].removeprefix(f"{API_NAMESPACE}_")
+            operations.append((name, method, url))
+    return operations
+
+
+def test_every_api_route_is_an_operation_or_published() -> None:
+    names = api_route_names()
+
+    assert "deliver_package" in names  # the walk itself works
+    assert names - API_PUBLISHED == {name for name, _method, _url in api_operations()}
+    assert not names & set(MATRIX)
+
+
+@pytest.mark.parametrize(("name", "method", "url"), api_operations())
+def test_api_without_a_school_token_is_401_for_every_session_role(
+    name: str,
+    method: str,
+    url: str,
+    school_world: SchoolWorld,
+    role_user: Callable[[str], User],
+    client_for: Callable[[User], Client],
+) -> None:
+    """No token, a wrong token, or only a signed-in session (any role, the central operator
+    and the system admin included): 401 with the API's error body, and nothing recorded."""
+    register_school(code=school_world.school.code, name=school_world.school.name)
+    clients = {
+        "anonymous": Client(),
+        "wrong token": Client(HTTP_AUTHORIZATION="Bearer not-a-school-token"),
+        "not bearer": Client(HTTP_AUTHORIZATION=f"Basic {CENTRAL_TOKEN}"),
+        **{role: client_for(role_user(role)) for role in ROLE_FIXTURES},
+    }
+
+    answers = {who: getattr(client, method)(url) for who, client in clients.items()}
+
+    assert {who: r.status_code for who, r in answers.items()} == dict.fromkeys(clients, 401)
+    assert {r.json()["error"] for r in answers.values()} == {"unauthorized"}
+    assert not ReceivedPackage.objects.exists()
+
+
+def test_api_schema_and_docs_are_published(client: Client) -> None:
+    assert client.get(reverse(f"{API_NAMESPACE}:openapi-json")).status_code == 200
+    assert client.get(reverse(f"{API_NAMESPACE}:openapi-view")).status_code == 200
