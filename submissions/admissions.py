@@ -289,7 +289,7 @@ def get_central_record_view(
     for an unreachable central database: ``unavailable`` carries the message instead.
     ``channel`` must be a key of :data:`CHANNEL_RULES` (``KeyError`` otherwise).
     """
-    from .central_client import CentralClient, CentralError
+    from .central_client import CentralClient, CentralError, CentralRefused
 
     rule = CHANNEL_RULES[channel]
     graduating = is_graduating(student)
@@ -306,7 +306,14 @@ def get_central_record_view(
     try:
         central = client if client is not None else CentralClient()
         for code in view.school_codes:
-            fetched.extend(central.fetch_student_records(code, student.national_id))
+            try:
+                fetched.extend(central.fetch_student_records(code, student.national_id))
+            except CentralRefused:
+                # An earlier school's records are not this school's to read (403
+                # wrong_school): show what this school may read rather than nothing.
+                if code == student.school.code:
+                    raise
+                logger.info("central database refused an earlier school's records")
     except CentralError:
         logger.warning("central database unavailable for a student's record view", exc_info=True)
         view.unavailable = str(_("目前無法連線到學習歷程中央資料庫，請稍後再試。"))
