@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import magic
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -50,26 +53,26 @@ def detect_content_type(path: Path) -> str:
 
 # --- PDF ----------------------------------------------------------------------------------
 
-PDF_CORRUPT = "PDF 檔案已損毀或不完整，無法開啟"
-PDF_ENCRYPTED = "PDF 檔案有密碼保護（加密），請移除密碼後再上傳"
-PDF_TOO_COMPLEX = "PDF 檔案結構過於複雜，無法檢查"
+PDF_CORRUPT = _("PDF 檔案已損毀或不完整，無法開啟")
+PDF_ENCRYPTED = _("PDF 檔案有密碼保護（加密），請移除密碼後再上傳")
+PDF_TOO_COMPLEX = _("PDF 檔案結構過於複雜，無法檢查")
 
 # Keys and action types that make a PDF run code, open other programs or carry files
 # (RELIABILITY.md §3 item 3). A plain /OpenAction (go to page 1) is harmless and allowed.
-_ACTIVE_KEYS = {
+_ACTIVE_KEYS: dict[str, StrOrPromise] = {
     "/JavaScript": "JavaScript",
     "/JS": "JavaScript",
-    "/Launch": "啟動外部程式（Launch）",
-    "/EmbeddedFile": "內嵌檔案（EmbeddedFile）",
-    "/EmbeddedFiles": "內嵌檔案（EmbeddedFile）",
-    "/RichMedia": "多媒體內容（RichMedia）",
-    "/XFA": "XFA 表單",
+    "/Launch": _("啟動外部程式（Launch）"),
+    "/EmbeddedFile": _("內嵌檔案（EmbeddedFile）"),
+    "/EmbeddedFiles": _("內嵌檔案（EmbeddedFile）"),
+    "/RichMedia": _("多媒體內容（RichMedia）"),
+    "/XFA": _("XFA 表單"),
 }
-_ACTIVE_ACTIONS = {
+_ACTIVE_ACTIONS: dict[str, StrOrPromise] = {
     "/JavaScript": "JavaScript",
-    "/Launch": "啟動外部程式（Launch）",
-    "/ImportData": "匯入資料（ImportData）",
-    "/RichMediaExecute": "多媒體內容（RichMedia）",
+    "/Launch": _("啟動外部程式（Launch）"),
+    "/ImportData": _("匯入資料（ImportData）"),
+    "/RichMediaExecute": _("多媒體內容（RichMedia）"),
 }
 
 
@@ -92,11 +95,11 @@ def _active_pdf_content(reader: PdfReader) -> list[str]:
         if isinstance(node, DictionaryObject):
             for key, value in node.items():
                 if key in _ACTIVE_KEYS:
-                    found.append(_ACTIVE_KEYS[key])
+                    found.append(str(_ACTIVE_KEYS[key]))
                 if key == "/S" and isinstance(value, NameObject) and value in _ACTIVE_ACTIONS:
-                    found.append(_ACTIVE_ACTIONS[value])
+                    found.append(str(_ACTIVE_ACTIONS[value]))
                 if key == "/Type" and value == "/EmbeddedFile":
-                    found.append(_ACTIVE_KEYS["/EmbeddedFile"])
+                    found.append(str(_ACTIVE_KEYS["/EmbeddedFile"]))
                 stack.append(value)
         elif isinstance(node, ArrayObject):
             stack.extend(node)
@@ -119,14 +122,15 @@ def check_pdf(path: Path) -> None:
         raise FileRejected(PDF_CORRUPT, code="pdf_corrupt") from exc
     if active:
         raise FileRejected(
-            f"PDF 檔案含有不接受的主動內容（{'、'.join(active)}），請另存為一般 PDF 後再上傳",
+            gettext("PDF 檔案含有不接受的主動內容（%(found)s），請另存為一般 PDF 後再上傳")
+            % {"found": gettext("、").join(active)},
             code="pdf_active_content",
         )
 
 
 # --- Images -------------------------------------------------------------------------------
 
-IMAGE_CORRUPT = "圖片檔案已損毀或不完整，無法開啟"
+IMAGE_CORRUPT = _("圖片檔案已損毀或不完整，無法開啟")
 _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 
 
@@ -160,7 +164,8 @@ def _jpeg_size(head: bytes) -> tuple[int, int] | None:
 
 def _too_many_pixels(width: int, height: int) -> FileRejected:
     return FileRejected(
-        f"圖片像素 {width}×{height} 超過 {MAX_IMAGE_PIXELS // 10_000} 萬像素上限",
+        gettext("圖片像素 %(width)s×%(height)s 超過 %(limit)s 萬像素上限")
+        % {"width": width, "height": height, "limit": MAX_IMAGE_PIXELS // 10_000},
         code="image_too_many_pixels",
     )
 
@@ -188,7 +193,8 @@ def check_image(path: Path, content_type: str) -> None:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise FileRejected(
-            f"圖片像素超過 {MAX_IMAGE_PIXELS // 10_000} 萬像素上限", code="image_too_many_pixels"
+            gettext("圖片像素超過 %(limit)s 萬像素上限") % {"limit": MAX_IMAGE_PIXELS // 10_000},
+            code="image_too_many_pixels",
         ) from exc
     except Exception as exc:  # any decoder failure means the image cannot be opened
         logger.info("image refused as corrupt: %s", type(exc).__name__)
@@ -197,7 +203,7 @@ def check_image(path: Path, content_type: str) -> None:
 
 # --- Audio and video ----------------------------------------------------------------------
 
-MEDIA_CORRUPT = "影音檔案已損毀或無法解析"
+MEDIA_CORRUPT = _("影音檔案已損毀或無法解析")
 # ffprobe may only use these demuxers: a file cannot be "probed" as something else.
 _DEMUXERS = {"mp3": "mp3", "mp4": "mov,mp4,m4a,3gp,3g2,mj2"}
 
@@ -206,7 +212,9 @@ def _ffprobe(path: Path, extension: str) -> dict[str, Any]:
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:
         logger.error("ffprobe is not installed; media uploads cannot be checked")
-        raise FileRejected("伺服器目前無法檢查影音檔案，請稍後再試", code="media_probe_unavailable")
+        raise FileRejected(
+            _("伺服器目前無法檢查影音檔案，請稍後再試"), code="media_probe_unavailable"
+        )
     # The file goes in on stdin under a neutral name: ffprobe must judge the content, not an
     # extension (STACK.md pitfall 11); /dev/stdin stays seekable, so mp4 with moov at the end
     # still probes.
@@ -232,7 +240,8 @@ def _ffprobe(path: Path, extension: str) -> dict[str, Any]:
             )
         except subprocess.TimeoutExpired as exc:
             raise FileRejected(
-                f"影音檔案無法在 {FFPROBE_TIMEOUT} 秒內解析完成", code="media_timeout"
+                gettext("影音檔案無法在 %(seconds)s 秒內解析完成") % {"seconds": FFPROBE_TIMEOUT},
+                code="media_timeout",
             ) from exc
     if result.returncode != 0:
         raise FileRejected(MEDIA_CORRUPT, code="media_corrupt")
@@ -259,18 +268,19 @@ def check_media(path: Path, extension: str) -> float:
     }
     if extension == "mp3":
         if "mp3" not in str(fmt.get("format_name", "")).split(",") or "audio" not in types:
-            raise FileRejected("MP3 檔案沒有可播放的音訊內容", code="media_no_audio")
+            raise FileRejected(_("MP3 檔案沒有可播放的音訊內容"), code="media_no_audio")
     elif not types & {"audio", "video"}:
-        raise FileRejected("MP4 檔案沒有可播放的影像或聲音內容", code="media_no_stream")
+        raise FileRejected(_("MP4 檔案沒有可播放的影像或聲音內容"), code="media_no_stream")
     try:
         duration = float(fmt.get("duration", "nan"))
     except (TypeError, ValueError):
         duration = float("nan")
     if not duration > 0:
-        raise FileRejected("影音檔案讀不出播放長度，可能已損毀", code="media_no_duration")
+        raise FileRejected(_("影音檔案讀不出播放長度，可能已損毀"), code="media_no_duration")
     if duration > MAX_MEDIA_SECONDS:
         raise FileRejected(
-            f"影音檔案標示的長度為 {duration / 3600:.1f} 小時，超過 24 小時，檔案可能已損毀",
+            gettext("影音檔案標示的長度為 %(hours).1f 小時，超過 24 小時，檔案可能已損毀")
+            % {"hours": duration / 3600},
             code="media_duration",
         )
     return duration

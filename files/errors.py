@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class FileRejected(ValidationError):
@@ -15,8 +17,10 @@ class FileRejected(ValidationError):
     message: str
     code: str
 
-    def __init__(self, message: str, code: str, params: dict[str, Any] | None = None) -> None:
-        super().__init__(message, code=code, params=params)
+    def __init__(
+        self, message: StrOrPromise, code: str, params: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(str(message), code=code, params=params)
 
     def __str__(self) -> str:
         return self.message
@@ -35,7 +39,7 @@ class StorageFailure(FileRejected):
 class BlobUnavailable(Exception):
     """No stored copy of a blob matches its recorded SHA-256: never serve bad bytes."""
 
-    message = "檔案已損毀或遺失，無法下載；請通知學校，並重新上傳原始檔案。"
+    message = _("檔案已損毀或遺失，無法下載；請通知學校，並重新上傳原始檔案。")
 
     def __init__(self, sha256: str) -> None:
         super().__init__(f"no good copy of blob {sha256}")

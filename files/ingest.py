@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from . import checks
 from .errors import FileRejected, StorageFailure
@@ -60,8 +61,12 @@ class StoredFile:
 def format_size(size: int) -> str:
     """A size for people: one decimal in MB (10^6 bytes), bytes below 0.1 MB."""
     if size < 100_000:
-        return f"{size:,} 位元組"
+        return _bytes(size)
     return f"{size / 1_000_000:.1f} MB"
+
+
+def _bytes(size: int) -> str:
+    return gettext("%(n)s 位元組") % {"n": f"{size:,}"}
 
 
 def _format_limit(limit: int) -> str:
@@ -78,10 +83,22 @@ def size_rejection(size: int, limit: int, *, at_least: bool = False) -> FileReje
     """
     shown, shown_limit = format_size(size), _format_limit(limit)
     if size >= 100_000 and round(size / 1_000_000, 1) <= round(limit / 1_000_000, 1):
-        shown, shown_limit = f"{size:,} 位元組", f"{shown_limit}（{limit:,} 位元組）"
-    verb = "大於" if at_least else "為"
-    gap = " " if shown_limit[-1].isascii() else ""  # "4 MB 上限" but "2,000 位元組上限"
-    return FileRejected(f"檔案{verb} {shown}，超過 {shown_limit}{gap}上限", code="too_large")
+        shown = _bytes(size)
+        shown_limit = gettext("%(limit)s（%(bytes)s）") % {
+            "limit": shown_limit,
+            "bytes": _bytes(limit),
+        }
+    # "4 MB 上限" but "2,000 位元組上限": one wording each, the same in English.
+    if shown_limit[-1].isascii():
+        if at_least:
+            message = gettext("檔案大於 %(size)s，超過 %(limit)s 上限")
+        else:
+            message = gettext("檔案為 %(size)s，超過 %(limit)s 上限")
+    elif at_least:
+        message = gettext("檔案大於 %(size)s，超過 %(limit)s上限")
+    else:
+        message = gettext("檔案為 %(size)s，超過 %(limit)s上限")
+    return FileRejected(message % {"size": shown, "limit": shown_limit}, code="too_large")
 
 
 # --- Local copy ---------------------------------------------------------------------------
@@ -120,23 +137,34 @@ def _local_file(uploaded: UploadedFile | File) -> Iterator[tuple[Path, Digest]]:
 
 def _check(path: Path, digest: Digest, raw_name: str, rule: FileRule) -> StoredFile:
     if digest.size == 0:
-        raise FileRejected("檔案是空的（0 位元組）", code="empty")
+        raise FileRejected(gettext("檔案是空的（0 位元組）"), code="empty")
     if digest.size > rule.max_bytes:
         raise size_rejection(digest.size, rule.max_bytes)
     allowed = rule.extensions_text()
     extension = name_extension(raw_name)
     if not extension:
-        raise FileRejected(f"檔名沒有副檔名，只接受 {allowed} 檔", code="no_extension")
+        raise FileRejected(
+            gettext("檔名沒有副檔名，只接受 %(allowed)s 檔") % {"allowed": allowed},
+            code="no_extension",
+        )
     if extension not in rule.allowed_extensions():
-        raise FileRejected(f"不接受 .{extension} 檔，只接受 {allowed}", code="extension")
+        raise FileRejected(
+            gettext("不接受 .%(ext)s 檔，只接受 %(allowed)s")
+            % {"ext": extension, "allowed": allowed},
+            code="extension",
+        )
     content_type = checks.detect_content_type(path)
     if content_type not in ALL_TYPES[extension]:
         accepted = {t for types in rule.accepted_types().values() for t in types}
         if content_type in accepted:
-            message = f"副檔名為 .{extension}，但檔案內容是 {kind_name(content_type)}"
+            message = gettext("副檔名為 .%(ext)s，但檔案內容是 %(kind)s") % {
+                "ext": extension,
+                "kind": kind_name(content_type),
+            }
             raise FileRejected(message, code="extension_mismatch")
         raise FileRejected(
-            f"副檔名為 .{extension}，但檔案內容是 {kind_name(content_type)}，只接受 {allowed}",
+            gettext("副檔名為 .%(ext)s，但檔案內容是 %(kind)s，只接受 %(allowed)s")
+            % {"ext": extension, "kind": kind_name(content_type), "allowed": allowed},
             code="content_type",
         )
     if content_type == "application/pdf":
@@ -161,10 +189,11 @@ def _check(path: Path, digest: Digest, raw_name: str, rule: FileRule) -> StoredF
 def _storage_failure(exc: BaseException) -> StorageFailure:
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return StorageFailure(
-            "伺服器儲存空間不足，這次上傳沒有保存；請稍後再試，或通知學校", code="storage_full"
+            gettext("伺服器儲存空間不足，這次上傳沒有保存；請稍後再試，或通知學校"),
+            code="storage_full",
         )
     return StorageFailure(
-        "伺服器儲存檔案時發生錯誤，這次上傳沒有保存；請稍後再試", code="storage_error"
+        gettext("伺服器儲存檔案時發生錯誤，這次上傳沒有保存；請稍後再試"), code="storage_error"
     )
 
 

@@ -8,6 +8,10 @@ content types each extension may carry.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
 #: Extension → the content types libmagic may report for it (documents).
 DOCUMENT_TYPES: dict[str, tuple[str, ...]] = {
     "pdf": ("application/pdf",),
@@ -29,50 +33,53 @@ EXTENSION_ALIASES: dict[str, tuple[str, ...]] = {"jpg": ("jpeg",)}
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 #: Human names of content types, used in refusals ("但檔案內容是 PNG 圖片").
-KIND_NAMES: dict[str, str] = {
-    "application/pdf": "PDF 文件",
-    "image/jpeg": "JPEG 圖片",
-    "image/png": "PNG 圖片",
-    "image/gif": "GIF 圖片",
-    "image/webp": "WebP 圖片",
-    "image/heic": "HEIC 圖片",
-    "image/svg+xml": "SVG 圖片",
-    "image/bmp": "BMP 圖片",
-    "image/tiff": "TIFF 圖片",
-    "audio/mpeg": "MP3 音訊",
-    "video/mp4": "MP4 影片",
-    "audio/x-m4a": "M4A 音訊",
-    "audio/x-wav": "WAV 音訊",
-    "video/quicktime": "QuickTime 影片",
-    "video/x-msvideo": "AVI 影片",
-    "video/webm": "WebM 影片",
-    "text/html": "HTML 網頁",
-    "text/xml": "XML 文件",
-    "application/xml": "XML 文件",
-    "text/plain": "純文字",
-    "application/zip": "ZIP 壓縮檔",
-    "application/x-rar": "RAR 壓縮檔",
-    "application/x-7z-compressed": "7z 壓縮檔",
-    "application/gzip": "gzip 壓縮檔",
-    "application/x-dosexec": "Windows 執行檔（EXE）",
-    "application/x-executable": "執行檔",
-    "application/x-sharedlib": "執行檔",
-    "application/msword": "Word 文件",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文件",
-    "application/vnd.ms-excel": "Excel 試算表",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 試算表",
-    "application/vnd.ms-powerpoint": "PowerPoint 簡報",
+KIND_NAMES: dict[str, StrOrPromise] = {
+    "application/pdf": _("PDF 文件"),
+    "image/jpeg": _("JPEG 圖片"),
+    "image/png": _("PNG 圖片"),
+    "image/gif": _("GIF 圖片"),
+    "image/webp": _("WebP 圖片"),
+    "image/heic": _("HEIC 圖片"),
+    "image/svg+xml": _("SVG 圖片"),
+    "image/bmp": _("BMP 圖片"),
+    "image/tiff": _("TIFF 圖片"),
+    "audio/mpeg": _("MP3 音訊"),
+    "video/mp4": _("MP4 影片"),
+    "audio/x-m4a": _("M4A 音訊"),
+    "audio/x-wav": _("WAV 音訊"),
+    "video/quicktime": _("QuickTime 影片"),
+    "video/x-msvideo": _("AVI 影片"),
+    "video/webm": _("WebM 影片"),
+    "text/html": _("HTML 網頁"),
+    "text/xml": _("XML 文件"),
+    "application/xml": _("XML 文件"),
+    "text/plain": _("純文字"),
+    "application/zip": _("ZIP 壓縮檔"),
+    "application/x-rar": _("RAR 壓縮檔"),
+    "application/x-7z-compressed": _("7z 壓縮檔"),
+    "application/gzip": _("gzip 壓縮檔"),
+    "application/x-dosexec": _("Windows 執行檔（EXE）"),
+    "application/x-executable": _("執行檔"),
+    "application/x-sharedlib": _("執行檔"),
+    "application/msword": _("Word 文件"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _("Word 文件"),
+    "application/vnd.ms-excel": _("Excel 試算表"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _("Excel 試算表"),
+    "application/vnd.ms-powerpoint": _("PowerPoint 簡報"),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
-        "PowerPoint 簡報"
+        _("PowerPoint 簡報")
     ),
-    "application/octet-stream": "無法辨識的資料",
-    "inode/x-empty": "空檔案",
+    "application/octet-stream": _("無法辨識的資料"),
+    "inode/x-empty": _("空檔案"),
 }
 
 
 def kind_name(content_type: str) -> str:
     """The Traditional Chinese name of a detected content type, for messages."""
-    return KIND_NAMES.get(content_type, f"無法辨識的格式（{content_type}）")
+    known = KIND_NAMES.get(content_type)
+    if known is not None:
+        return str(known)
+    return gettext("無法辨識的格式（%(type)s）") % {"type": content_type}
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ class FileRule:
     """
 
     slot: str  # "document" | "media" | "attachment"
-    label: str  # e.g. "文件", "影音檔案"
+    label: StrOrPromise  # e.g. "文件", "影音檔案"
     extensions: tuple[str, ...]
     max_bytes: int
 
@@ -101,10 +108,10 @@ class FileRule:
 
     def extensions_text(self) -> str:
         """The listed extensions joined for messages: "pdf、jpg、png"."""
-        return "、".join(self.extensions)
+        return gettext("、").join(self.extensions)
 
 
 #: Defaults from RULES.md §10 (current rules, from 109學年度 semester 1).
-DOCUMENT_RULE = FileRule("document", "文件", ("pdf", "jpg", "png"), 4_000_000)
-MEDIA_RULE = FileRule("media", "影音檔案", ("mp3", "mp4"), 10_000_000)
-ATTACHMENT_RULE = FileRule("attachment", "附件", ("pdf", "jpg", "png"), 2_000_000)
+DOCUMENT_RULE = FileRule("document", _("文件"), ("pdf", "jpg", "png"), 4_000_000)
+MEDIA_RULE = FileRule("media", _("影音檔案"), ("mp3", "mp4"), 10_000_000)
+ATTACHMENT_RULE = FileRule("attachment", _("附件"), ("pdf", "jpg", "png"), 2_000_000)

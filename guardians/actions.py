@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from audit.actions import record_event
@@ -78,28 +79,38 @@ def issue_verification_code(
         waited = int((now - last.created_at).total_seconds())
         wait = int(limits.RESEND_COOLDOWN.total_seconds())
         raise ValidationError(
-            f"重新寄送驗證碼須間隔 {wait} 秒，距上次寄送僅 {waited} 秒，請稍後再試。",
+            gettext("重新寄送驗證碼須間隔 %(wait)s 秒，距上次寄送僅 %(waited)s 秒，請稍後再試。")
+            % {"wait": wait, "waited": waited},
             code="cooldown",
         )
     sent_hour = limits.codes_issued(dest_digest, since=now - limits.HOUR)
     if sent_hour >= limits.CODES_PER_ADDRESS_PER_HOUR:
         raise ValidationError(
-            f"同一信箱或手機每小時最多取得 {limits.CODES_PER_ADDRESS_PER_HOUR} 組驗證碼，"
-            f"過去 1 小時已取得 {sent_hour} 組，請稍後再試。",
+            gettext(
+                "同一信箱或手機每小時最多取得 %(max)s 組驗證碼，"
+                "過去 1 小時已取得 %(n)s 組，請稍後再試。"
+            )
+            % {"max": limits.CODES_PER_ADDRESS_PER_HOUR, "n": sent_hour},
             code="address_hour_limit",
         )
     sent_day = limits.codes_issued(dest_digest, since=now - limits.DAY)
     if sent_day >= limits.CODES_PER_ADDRESS_PER_DAY:
         raise ValidationError(
-            f"同一信箱或手機每天最多取得 {limits.CODES_PER_ADDRESS_PER_DAY} 組驗證碼，"
-            f"過去 24 小時已取得 {sent_day} 組，請明天再試。",
+            gettext(
+                "同一信箱或手機每天最多取得 %(max)s 組驗證碼，"
+                "過去 24 小時已取得 %(n)s 組，請明天再試。"
+            )
+            % {"max": limits.CODES_PER_ADDRESS_PER_DAY, "n": sent_day},
             code="address_day_limit",
         )
     from_ip = limits.codes_issued_to_ip(ip, since=now - limits.HOUR)
     if from_ip >= limits.CODES_PER_IP_PER_HOUR:
         raise ValidationError(
-            f"同一網路位址每小時最多取得 {limits.CODES_PER_IP_PER_HOUR} 組驗證碼，"
-            f"過去 1 小時已取得 {from_ip} 組，請稍後再試。",
+            gettext(
+                "同一網路位址每小時最多取得 %(max)s 組驗證碼，"
+                "過去 1 小時已取得 %(n)s 組，請稍後再試。"
+            )
+            % {"max": limits.CODES_PER_IP_PER_HOUR, "n": from_ip},
             code="ip_hour_limit",
         )
     code = f"{secrets.randbelow(10**8):08d}"
@@ -129,7 +140,7 @@ def issue_verification_code(
             row.burned_at = now
             row.save(update_fields=["burned_at"])
             raise ValidationError(
-                "簡訊發送失敗，請稍後再試或改用電子信箱取得驗證碼。", code="sms_failed"
+                gettext("簡訊發送失敗，請稍後再試或改用電子信箱取得驗證碼。"), code="sms_failed"
             ) from None
     return row, code
 
@@ -150,15 +161,21 @@ def verify_code(
     wrong_address = limits.count_events("code_wrong", dest_digest, since=now - limits.HOUR)
     if wrong_address >= limits.WRONG_CODES_PER_ADDRESS_PER_HOUR:
         raise ValidationError(
-            f"同一信箱或手機每小時最多輸入錯誤 {limits.WRONG_CODES_PER_ADDRESS_PER_HOUR} 次，"
-            f"過去 1 小時已錯誤 {wrong_address} 次，請 1 小時後再試。",
+            gettext(
+                "同一信箱或手機每小時最多輸入錯誤 %(max)s 次，"
+                "過去 1 小時已錯誤 %(n)s 次，請 1 小時後再試。"
+            )
+            % {"max": limits.WRONG_CODES_PER_ADDRESS_PER_HOUR, "n": wrong_address},
             code="address_wrong_limit",
         )
     wrong_ip = limits.count_events("code_wrong_ip", ip_key, since=now - limits.HOUR)
     if wrong_ip >= limits.WRONG_CODES_PER_IP_PER_HOUR:
         raise ValidationError(
-            f"同一網路位址每小時最多輸入錯誤 {limits.WRONG_CODES_PER_IP_PER_HOUR} 次，"
-            f"過去 1 小時已錯誤 {wrong_ip} 次，請 1 小時後再試。",
+            gettext(
+                "同一網路位址每小時最多輸入錯誤 %(max)s 次，"
+                "過去 1 小時已錯誤 %(n)s 次，請 1 小時後再試。"
+            )
+            % {"max": limits.WRONG_CODES_PER_IP_PER_HOUR, "n": wrong_ip},
             code="ip_wrong_limit",
         )
     with transaction.atomic():
@@ -168,20 +185,21 @@ def verify_code(
             .first()
         )
         if row is None:
-            raise ValidationError("請先取得驗證碼。", code="no_code")
+            raise ValidationError(gettext("請先取得驗證碼。"), code="no_code")
         if row.used_at is not None:
             raise ValidationError(
-                "此驗證碼已使用過（每組驗證碼只能使用一次），請重新取得驗證碼。", code="used"
+                gettext("此驗證碼已使用過（每組驗證碼只能使用一次），請重新取得驗證碼。"),
+                code="used",
             )
         if row.burned_at is not None:
             raise ValidationError(
-                f"此驗證碼已失效（錯誤達 {limits.MAX_TRIES_PER_CODE} 次或已重新取得），"
-                "請重新取得驗證碼。",
+                gettext("此驗證碼已失效（錯誤達 %(max)s 次或已重新取得），請重新取得驗證碼。")
+                % {"max": limits.MAX_TRIES_PER_CODE},
                 code="burned",
             )
         if now >= row.expires_at:
             raise ValidationError(
-                "驗證碼已逾時（有效時間 1 小時），請重新取得驗證碼。", code="expired"
+                gettext("驗證碼已逾時（有效時間 1 小時），請重新取得驗證碼。"), code="expired"
             )
         if not hmac.compare_digest(row.code_hash, _hash_code(raw_code, row.salt)):
             row.failed_attempts += 1
@@ -194,15 +212,14 @@ def verify_code(
             limits.add_event("code_wrong_ip", ip_key, now=now)
             left = limits.MAX_TRIES_PER_CODE - row.failed_attempts
             if left <= 0:
-                message = (
-                    f"驗證碼錯誤已達 {limits.MAX_TRIES_PER_CODE} 次，此驗證碼已失效，"
-                    "請重新取得驗證碼。"
-                )
+                message = gettext(
+                    "驗證碼錯誤已達 %(max)s 次，此驗證碼已失效，請重新取得驗證碼。"
+                ) % {"max": limits.MAX_TRIES_PER_CODE}
             else:
-                message = (
-                    f"驗證碼錯誤（每組驗證碼最多可試 {limits.MAX_TRIES_PER_CODE} 次，"
-                    f"已錯誤 {row.failed_attempts} 次，還可再試 {left} 次）。"
-                )
+                message = gettext(
+                    "驗證碼錯誤（每組驗證碼最多可試 %(max)s 次，"
+                    "已錯誤 %(wrong)s 次，還可再試 %(left)s 次）。"
+                ) % {"max": limits.MAX_TRIES_PER_CODE, "wrong": row.failed_attempts, "left": left}
             # Raised after the block so the counters above are committed.
             error = ValidationError(message, code="wrong")
         else:
@@ -225,7 +242,7 @@ class StudentMatch:
     school_name: str
 
 
-NO_MATCH_MESSAGE = "所選學校查無此身分證號的學生，請確認學校與學生身分證號。"
+NO_MATCH_MESSAGE = gettext_lazy("所選學校查無此身分證號的學生，請確認學校與學生身分證號。")
 
 
 def match_student(
@@ -241,8 +258,8 @@ def match_student(
     done = limits.count_events("student_lookup", key, since=now - limits.HOUR)
     if done >= limits.STUDENT_LOOKUPS_PER_IP_PER_HOUR:
         raise ValidationError(
-            f"學生資料驗證每小時最多 {limits.STUDENT_LOOKUPS_PER_IP_PER_HOUR} 次，"
-            f"過去 1 小時已驗證 {done} 次，請稍後再試。",
+            gettext("學生資料驗證每小時最多 %(max)s 次，過去 1 小時已驗證 %(n)s 次，請稍後再試。")
+            % {"max": limits.STUDENT_LOOKUPS_PER_IP_PER_HOUR, "n": done},
             code="lookup_limit",
         )
     limits.add_event("student_lookup", key, now=now)
@@ -288,25 +305,27 @@ def _create_applications(
 ) -> list[BindingApplication]:
     parent = state.parent
     if parent is None or not state.students or state.consent_version is None:
-        raise ValidationError("申請資料不完整，請依步驟填寫。", code="incomplete")
+        raise ValidationError(gettext("申請資料不完整，請依步驟填寫。"), code="incomplete")
     consent = ConsentStatement.objects.filter(version=state.consent_version).first()
     if consent is None or state.consent_accepted_at is None:
-        raise ValidationError("請先閱讀並同意個資使用聲明。", code="consent")
+        raise ValidationError(gettext("請先閱讀並同意個資使用聲明。"), code="consent")
     students = Student.objects.in_bulk(state.student_ids())
     submission = uuid.uuid4()
     created: list[BindingApplication] = []
     for choice in state.students:
         student = students.get(choice.student_id)
         if student is None:
-            raise ValidationError("找不到所選學生，請重新選擇。", code="student_missing")
+            raise ValidationError(gettext("找不到所選學生，請重新選擇。"), code="student_missing")
         if student.national_id == parent.national_id:
             raise ValidationError(
-                f"家長身分證號不可與學生（{mask_name(student.name)}）的身分證號相同。",
+                gettext("家長身分證號不可與學生（%(name)s）的身分證號相同。")
+                % {"name": mask_name(student.name)},
                 code="same_id",
             )
         if selectors.has_open_application(student=student, email=parent.email, phone=parent.phone):
             raise ValidationError(
-                f"您已有學生（{mask_name(student.name)}）申請中或已認證的綁定，不可重複申請。",
+                gettext("您已有學生（%(name)s）申請中或已認證的綁定，不可重複申請。")
+                % {"name": mask_name(student.name)},
                 code="duplicate",
             )
         application = BindingApplication.objects.create(
@@ -345,10 +364,11 @@ def cancel_application(
     """
     locked = BindingApplication.objects.select_for_update(of=("self",)).get(pk=application.pk)
     if not owns_application(state, locked):
-        raise ValidationError("找不到此申請。", code="not_found")
+        raise ValidationError(gettext("找不到此申請。"), code="not_found")
     if locked.state != ApplicationState.PENDING:
         raise ValidationError(
-            f"只能取消「申請中」的申請，此申請目前為「{locked.get_state_display()}」。",
+            gettext("只能取消「申請中」的申請，此申請目前為「%(state)s」。")
+            % {"state": locked.get_state_display()},
             code="not_pending",
         )
     locked.state = ApplicationState.CANCELLED
@@ -388,11 +408,14 @@ def _lock_for_review(actor: User, application: BindingApplication) -> BindingApp
     )
     if locked.state != ApplicationState.PENDING:
         raise ValidationError(
-            f"此申請目前為「{locked.get_state_display()}」，只能審核「申請中」的申請。",
+            gettext("此申請目前為「%(state)s」，只能審核「申請中」的申請。")
+            % {"state": locked.get_state_display()},
             code="not_pending",
         )
     if not can_review_application(actor, locked):
-        raise ValidationError("您不是此學生本學期的導師，不能審核此申請。", code="not_reviewer")
+        raise ValidationError(
+            gettext("您不是此學生本學期的導師，不能審核此申請。"), code="not_reviewer"
+        )
     return locked
 
 

@@ -9,6 +9,8 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from schools.identity import check_id, mask_id, normalize_id, validate_national_id
 
@@ -32,16 +34,20 @@ def clean_email(raw: str | None) -> str:
     """An email address, lower-cased (it becomes the parent's login, the issue item 7)."""
     value = _clean(raw).lower()
     if not value:
-        raise ValidationError("請輸入電子郵件。", code="required")
+        raise ValidationError(gettext("請輸入電子郵件。"), code="required")
     if len(value) > EMAIL_MAX:
         raise ValidationError(
-            f"電子郵件最多 {EMAIL_MAX} 個字元，您輸入了 {len(value)} 個字元。", code="max_length"
+            gettext("電子郵件最多 %(max)s 個字元，您輸入了 %(n)s 個字元。")
+            % {"max": EMAIL_MAX, "n": len(value)},
+            code="max_length",
         )
     try:
         validate_email(value)
     except ValidationError:
         raise ValidationError(
-            f"電子郵件「{value}」格式錯誤，應為 name@example.com 的形式。", code="email"
+            gettext("電子郵件「%(value)s」格式錯誤，應為 name@example.com 的形式。")
+            % {"value": value},
+            code="email",
         ) from None
     return value
 
@@ -54,10 +60,11 @@ def clean_mobile(raw: str | None) -> str:
     """A Taiwan mobile number ``09xxxxxxxx`` (for SMS codes, deck 親子帳號綁定操作指引(1))."""
     value = _digits(raw)
     if not value:
-        raise ValidationError("請輸入手機號碼。", code="required")
+        raise ValidationError(gettext("請輸入手機號碼。"), code="required")
     if not MOBILE_RE.match(value):
         raise ValidationError(
-            f"手機號碼應為 09 開頭的 10 碼數字，您輸入的是「{value[:20]}」（{len(value)} 碼）。",
+            gettext("手機號碼應為 09 開頭的 10 碼數字，您輸入的是「%(value)s」（%(n)s 碼）。")
+            % {"value": value[:20], "n": len(value)},
             code="mobile",
         )
     return value
@@ -68,11 +75,14 @@ def clean_phone(raw: str | None) -> str:
     (deck 親子帳號綁定操作指引(6): 行動電話/市話號碼)."""
     value = _digits(raw)
     if not value:
-        raise ValidationError("請輸入行動電話或市話號碼。", code="required")
+        raise ValidationError(gettext("請輸入行動電話或市話號碼。"), code="required")
     if not (MOBILE_RE.match(value) or LANDLINE_RE.match(value)):
         raise ValidationError(
-            "聯絡電話應為手機（09 開頭 10 碼）或市話（區碼開頭共 9–10 碼，分機以 # 分隔），"
-            f"您輸入的是「{value[:20]}」（{len(value)} 碼）。",
+            gettext(
+                "聯絡電話應為手機（09 開頭 10 碼）或市話（區碼開頭共 9–10 碼，分機以 # 分隔），"
+                "您輸入的是「%(value)s」（%(n)s 碼）。"
+            )
+            % {"value": value[:20], "n": len(value)},
             code="phone",
         )
     return value
@@ -83,19 +93,24 @@ def clean_code(raw: str | None) -> str:
     value = _digits(raw)
     if not CODE_RE.match(value):
         raise ValidationError(
-            f"驗證碼應為 {CODE_LENGTH} 碼數字，您輸入了 {len(value)} 個字元。", code="code_format"
+            gettext("驗證碼應為 %(length)s 碼數字，您輸入了 %(n)s 個字元。")
+            % {"length": CODE_LENGTH, "n": len(value)},
+            code="code_format",
         )
     return value
 
 
-def clean_name(raw: str | None, *, label: str = "家長姓名") -> str:
-    """A person's name, 1–50 characters."""
+def clean_name(raw: str | None, *, label: str | None = None) -> str:
+    """A person's name, 1–50 characters; ``label`` defaults to 家長姓名."""
+    label = label or gettext("家長姓名")
     value = _clean(raw)
     if not value:
-        raise ValidationError(f"請輸入{label}。", code="required")
+        raise ValidationError(gettext("請輸入%(label)s。") % {"label": label}, code="required")
     if len(value) > NAME_MAX:
         raise ValidationError(
-            f"{label}最多 {NAME_MAX} 個字，您輸入了 {len(value)} 個字。", code="max_length"
+            gettext("%(label)s最多 %(max)s 個字，您輸入了 %(n)s 個字。")
+            % {"label": capfirst(label), "max": NAME_MAX, "n": len(value)},
+            code="max_length",
         )
     return value
 
@@ -105,11 +120,15 @@ def clean_national_id(raw: str | None, *, label: str) -> str:
     masked (RULES.md §8.3)."""
     value = normalize_id(raw or "")
     if not value:
-        raise ValidationError(f"請輸入{label}。", code="required")
+        raise ValidationError(gettext("請輸入%(label)s。") % {"label": label}, code="required")
     try:
         validate_national_id(value)
     except ValidationError as exc:
-        raise ValidationError(f"{label}：{exc.messages[0]}", code=exc.code) from None
+        raise ValidationError(
+            gettext("%(label)s：%(message)s")
+            % {"label": capfirst(label), "message": exc.messages[0]},
+            code=exc.code,
+        ) from None
     return check_id(value).value
 
 
@@ -117,10 +136,14 @@ def clean_reason(raw: str | None) -> str:
     """A rejection reason: required, at most 200 characters (the issue item 6)."""
     value = _clean(raw)
     if not value:
-        raise ValidationError("退回時必須填寫原因（最多 200 字），目前是空白。", code="required")
+        raise ValidationError(
+            gettext("退回時必須填寫原因（最多 200 字），目前是空白。"), code="required"
+        )
     if len(value) > REASON_MAX:
         raise ValidationError(
-            f"退回原因最多 {REASON_MAX} 字，您輸入了 {len(value)} 字。", code="max_length"
+            gettext("退回原因最多 %(max)s 字，您輸入了 %(n)s 字。")
+            % {"max": REASON_MAX, "n": len(value)},
+            code="max_length",
         )
     return value
 

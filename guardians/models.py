@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from schools.identity import mask_id
 
@@ -102,7 +103,7 @@ class ApplicationState(models.TextChoices):
     """States of a binding application (deck 親子帳號綁定操作指引(7); the issue, item 5)."""
 
     PENDING = "pending", _("申請中")
-    APPROVED = "approved", _("已認證")
+    APPROVED = "approved", pgettext_lazy("binding status", "已認證")
     REJECTED = "rejected", _("已退回")
     CANCELLED = "cancelled", _("已取消")
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
@@ -75,7 +76,9 @@ def review_approve(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
         messages.error(request, str(exc.messages[0]))
         return redirect("guardians:review_list")
     messages.success(
-        request, f"已通過 {application.parent_name} 與 {application.student.name} 的親子綁定。"
+        request,
+        gettext("已通過 %(parent)s 與 %(student)s 的親子綁定。")
+        % {"parent": application.parent_name, "student": application.student.name},
     )
     return redirect("guardians:review_list")
 
@@ -95,7 +98,11 @@ def review_reject(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
         context["errors"]["reason"] = str(exc.messages[0])
         context["reason"] = request.POST.get("reason", "")[:1000]
         return _render(request, "guardians/reviews/detail.html", context, status=400)
-    messages.success(request, f"已退回 {application.parent_name} 的申請，並以電子郵件通知家長。")
+    messages.success(
+        request,
+        gettext("已退回 %(parent)s 的申請，並以電子郵件通知家長。")
+        % {"parent": application.parent_name},
+    )
     return redirect("guardians:review_list")
 
 
@@ -126,7 +133,11 @@ def binding_unbind(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """End one binding now (ASVS 8.3.x); 404 for missing and not-yours."""
     binding = access_binding_for_unbind(request.user, code)
     actions.unbind_guardianship(actor=request.user, binding=binding, request=request)
-    messages.success(request, f"已解除 {binding.parent} 與 {binding.student.name} 的親子綁定。")
+    messages.success(
+        request,
+        gettext("已解除 %(parent)s 與 %(student)s 的親子綁定。")
+        % {"parent": binding.parent, "student": binding.student.name},
+    )
     return redirect("guardians:binding_list")
 
 
@@ -153,7 +164,7 @@ def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     password2 = request.POST.get("password2", "")
     errors: list[str] = []
     if password1 != password2:
-        errors.append("兩次輸入的密碼不一致，請重新輸入。")
+        errors.append(gettext("兩次輸入的密碼不一致，請重新輸入。"))
     else:
         try:
             password_validation.validate_password(password1, user)
@@ -168,5 +179,8 @@ def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     record_event(
         actor=None, action="account.password_set", target=f"user:{user.code}", request=request
     )
-    messages.success(request, f"密碼已設定。請以帳號 {user.username} 及新密碼登入。")
+    messages.success(
+        request,
+        gettext("密碼已設定。請以帳號 %(login)s 及新密碼登入。") % {"login": user.username},
+    )
     return redirect("account_login")

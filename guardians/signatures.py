@@ -10,6 +10,7 @@ import binascii
 import io
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from PIL import Image, ImageChops, UnidentifiedImageError
 
 PREFIX = "data:image/png;base64,"
@@ -27,28 +28,30 @@ def clean_signature(data_url: str | None) -> bytes:
     """
     value = (data_url or "").strip()
     if not value:
-        raise ValidationError("請在簽名框內簽署全名（電子簽名為空白）。", code="required")
+        raise ValidationError(gettext("請在簽名框內簽署全名（電子簽名為空白）。"), code="required")
     if not value.startswith(PREFIX):
         raise ValidationError(
-            f"電子簽名格式錯誤：應為 PNG 圖片（{PREFIX}…），收到的是「{value[:30]}」。",
+            gettext("電子簽名格式錯誤：應為 PNG 圖片（%(prefix)s…），收到的是「%(value)s」。")
+            % {"prefix": PREFIX, "value": value[:30]},
             code="signature_type",
         )
     encoded = value[len(PREFIX) :]
     if len(encoded) > (MAX_BYTES * 4) // 3 + 4:
         raise ValidationError(
-            f"電子簽名檔案過大：上限 {MAX_BYTES // 1024} KB，"
-            f"收到約 {len(encoded) * 3 // 4 // 1024} KB。",
+            gettext("電子簽名檔案過大：上限 %(max)s KB，收到約 %(n)s KB。")
+            % {"max": MAX_BYTES // 1024, "n": len(encoded) * 3 // 4 // 1024},
             code="signature_size",
         )
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError(
-            "電子簽名不是有效的 PNG 圖片（base64 編碼錯誤）。", code="signature_decode"
+            gettext("電子簽名不是有效的 PNG 圖片（base64 編碼錯誤）。"), code="signature_decode"
         ) from None
     if len(raw) > MAX_BYTES:
         raise ValidationError(
-            f"電子簽名檔案過大：上限 {MAX_BYTES // 1024} KB，收到 {len(raw) // 1024} KB。",
+            gettext("電子簽名檔案過大：上限 %(max)s KB，收到 %(n)s KB。")
+            % {"max": MAX_BYTES // 1024, "n": len(raw) // 1024},
             code="signature_size",
         )
     try:
@@ -56,28 +59,34 @@ def clean_signature(data_url: str | None) -> bytes:
             kind, (width, height) = probe.format, probe.size
             if kind != "PNG":
                 raise ValidationError(
-                    f"電子簽名格式錯誤：應為 PNG 圖片，收到的是 {kind} 圖片。",
+                    gettext("電子簽名格式錯誤：應為 PNG 圖片，收到的是 %(kind)s 圖片。")
+                    % {"kind": kind},
                     code="signature_type",
                 )
             if width > MAX_WIDTH or height > MAX_HEIGHT:
                 raise ValidationError(
-                    f"電子簽名尺寸上限為 {MAX_WIDTH} × {MAX_HEIGHT} 像素，"
-                    f"收到 {width} × {height}。",
+                    gettext("電子簽名尺寸上限為 %(max_w)s × %(max_h)s 像素，收到 %(w)s × %(h)s。")
+                    % {"max_w": MAX_WIDTH, "max_h": MAX_HEIGHT, "w": width, "h": height},
                     code="signature_dimensions",
                 )
             probe.verify()
         with Image.open(io.BytesIO(raw)) as image:
             rgba = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationError("電子簽名不是有效的 PNG 圖片。", code="signature_decode") from None
+        raise ValidationError(
+            gettext("電子簽名不是有效的 PNG 圖片。"), code="signature_decode"
+        ) from None
     alpha = rgba.getchannel("A")
     opaque = alpha.point(lambda v: 255 if v > 64 else 0)
     dark = rgba.convert("L").point(lambda v: 255 if v < 160 else 0)
     ink = ImageChops.multiply(opaque, dark).histogram()[255]
     if ink < MIN_INK_PIXELS:
         raise ValidationError(
-            f"電子簽名沒有筆跡（至少需 {MIN_INK_PIXELS} 個筆跡像素，收到 {ink} 個），"
-            "請在簽名框內簽署全名。",
+            gettext(
+                "電子簽名沒有筆跡（至少需 %(min)s 個筆跡像素，收到 %(n)s 個），"
+                "請在簽名框內簽署全名。"
+            )
+            % {"min": MIN_INK_PIXELS, "n": ink},
             code="signature_blank",
         )
     # Re-encode on a white background: drops ancillary chunks and anything appended.

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
@@ -32,9 +33,9 @@ from .permissions import access_own_application
 from .signatures import clean_signature, to_data_url
 
 RELATIONSHIP_GROUPS = [
-    ("法定代理人", [Relationship.FATHER, Relationship.MOTHER]),
+    (gettext_lazy("法定代理人"), [Relationship.FATHER, Relationship.MOTHER]),
     (
-        "監護人",
+        gettext_lazy("監護人"),
         [
             Relationship.GRANDFATHER,
             Relationship.GRANDMOTHER,
@@ -45,15 +46,15 @@ RELATIONSHIP_GROUPS = [
     ),
 ]
 SHORT_RELATIONSHIP = {
-    Relationship.FATHER: "父親",
-    Relationship.MOTHER: "母親",
-    Relationship.GRANDFATHER: "祖父",
-    Relationship.GRANDMOTHER: "祖母",
-    Relationship.MATERNAL_GRANDFATHER: "外祖父",
-    Relationship.MATERNAL_GRANDMOTHER: "外祖母",
-    Relationship.OTHER: "其他",
+    Relationship.FATHER: gettext_lazy("父親"),
+    Relationship.MOTHER: gettext_lazy("母親"),
+    Relationship.GRANDFATHER: gettext_lazy("祖父"),
+    Relationship.GRANDMOTHER: gettext_lazy("祖母"),
+    Relationship.MATERNAL_GRANDFATHER: gettext_lazy("外祖父"),
+    Relationship.MATERNAL_GRANDMOTHER: gettext_lazy("外祖母"),
+    Relationship.OTHER: gettext_lazy("其他"),
 }
-NEED_CODE = "請先取得並輸入驗證碼（驗證後 1 小時內有效）。"
+NEED_CODE = gettext_lazy("請先取得並輸入驗證碼（驗證後 1 小時內有效）。")
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -129,7 +130,9 @@ def bind_start(request: HttpRequest) -> HttpResponse:
             values["mobile"] = request.POST.get("mobile", "")
             destination = inputs.clean_mobile(values["mobile"])
         else:
-            raise ValidationError("請選擇取得驗證碼方式（電子信箱或手機）。", code="channel")
+            raise ValidationError(
+                gettext("請選擇取得驗證碼方式（電子信箱或手機）。"), code="channel"
+            )
         row, _code = actions.issue_verification_code(
             channel=channel, destination=destination, ip=_ip(request)
         )
@@ -141,7 +144,8 @@ def bind_start(request: HttpRequest) -> HttpResponse:
     flow.set_pending(request.session, code_id=row.pk, channel=channel, destination=destination)
     messages.success(
         request,
-        f"驗證碼已寄送至 {row.destination_masked}，1 小時內有效，使用一次即失效。",
+        gettext("驗證碼已寄送至 %(destination)s，1 小時內有效，使用一次即失效。")
+        % {"destination": row.destination_masked},
     )
     return redirect("guardians:bind_start")
 
@@ -153,7 +157,7 @@ def bind_verify(request: HttpRequest) -> HttpResponse:
     pending = flow.get_pending(request.session)
     try:
         if not pending:
-            raise ValidationError("請先取得驗證碼。", code="no_code")
+            raise ValidationError(gettext("請先取得驗證碼。"), code="no_code")
         raw = inputs.clean_code(request.POST.get("code"))
         actions.verify_code(
             code_id=int(str(pending["code_id"])),
@@ -182,7 +186,7 @@ def _require_state(
         state = flow.load(request.session)
         if state is None:
             if request.headers.get("HX-Request"):
-                return HttpResponse(NEED_CODE, status=403)
+                return HttpResponse(str(NEED_CODE), status=403)
             messages.warning(request, NEED_CODE)
             return redirect("guardians:bind_start")
         return view(request, state, *args, **kwargs)
@@ -198,7 +202,8 @@ def _require_state(
 def _school_level(raw: str | None) -> str:
     if raw not in SchoolLevel.values:
         raise ValidationError(
-            f"請選擇學生之學層（國小、國中、高中或高職），收到的是「{(raw or '')[:20]}」。",
+            gettext("請選擇學生之學層（國小、國中、高中或高職），收到的是「%(value)s」。")
+            % {"value": (raw or "")[:20]},
             code="school_level",
         )
     return str(raw)
@@ -209,15 +214,19 @@ def _school(raw: str | None, level: str) -> School:
     if raw and raw.isdigit():
         school = selectors.list_schools_for_level(level).filter(pk=int(raw)).first()
     if school is None:
-        raise ValidationError("請選擇綁定學生所在學校（須為所選學層的學校）。", code="school")
+        raise ValidationError(
+            gettext("請選擇綁定學生所在學校（須為所選學層的學校）。"), code="school"
+        )
     return school
 
 
 def _relationship(raw: str | None) -> str:
     if raw not in Relationship.values:
         raise ValidationError(
-            "請選擇與學生的關係：法定代理人（父親、母親）或監護人（祖父、祖母、外祖父、"
-            "外祖母、其他）。",
+            gettext(
+                "請選擇與學生的關係：法定代理人（父親、母親）或監護人（祖父、祖母、外祖父、"
+                "外祖母、其他）。"
+            ),
             code="relationship",
         )
     return str(raw)
@@ -269,7 +278,7 @@ def _check_student_input(request: HttpRequest) -> tuple[dict[str, str], dict[str
         except ValidationError as exc:
             errors["school"] = _first(exc)
     try:
-        national_id = inputs.clean_national_id(values["student_id"], label="學生身分證號")
+        national_id = inputs.clean_national_id(values["student_id"], label=gettext("學生身分證號"))
         values["student_id"] = national_id
         if school is not None:
             match = actions.match_student(school=school, national_id=national_id, ip=_ip(request))
@@ -287,7 +296,9 @@ def bind_student(request: HttpRequest, state: FlowState) -> HttpResponse:
         return _render(request, "guardians/bind/student.html", _student_context(state))
     values, errors, match = _check_student_input(request)
     if match is not None and match.student.pk in state.student_ids():
-        errors["student_id"] = f"學生 {match.masked_name} 已在本次申請清單中，不必重複新增。"
+        errors["student_id"] = gettext("學生 %(name)s 已在本次申請清單中，不必重複新增。") % {
+            "name": match.masked_name
+        }
     if errors or match is None:
         values["student_id"] = mask_id(values["student_id"]) if errors.get("student_id") else ""
         context = _student_context(state, errors=errors, values=values)
@@ -377,7 +388,7 @@ def bind_consent(request: HttpRequest, state: FlowState) -> HttpResponse:
     """Step 3: read the versioned statement to the end and tick (deck 親子帳號綁定操作指引(5);
     the issue item 3). Stores the version and the time accepted."""
     if not state.students:
-        messages.warning(request, "請先新增至少一位綁定學生。")
+        messages.warning(request, gettext("請先新增至少一位綁定學生。"))
         return redirect("guardians:bind_student")
     consent = selectors.get_current_consent()
     if consent is None:
@@ -387,12 +398,12 @@ def bind_consent(request: HttpRequest, state: FlowState) -> HttpResponse:
         return _render(request, "guardians/bind/consent.html", context)
     posted = request.POST.get("version", "")
     if posted != str(consent.version):
-        context["errors"]["agree"] = (
-            f"個資使用聲明已更新為第 {consent.version} 版，請重新閱讀後同意"
-            f"（您送出的是第 {posted[:5] or '（空白）'} 版）。"
-        )
+        context["errors"]["agree"] = gettext(
+            "個資使用聲明已更新為第 %(version)s 版，請重新閱讀後同意"
+            "（您送出的是第 %(posted)s 版）。"
+        ) % {"version": consent.version, "posted": posted[:5] or gettext("（空白）")}
     elif request.POST.get("agree") != "on":
-        context["errors"]["agree"] = "請勾選「本人已詳閱並同意以上條款聲明」才能繼續。"
+        context["errors"]["agree"] = gettext("請勾選「本人已詳閱並同意以上條款聲明」才能繼續。")
     if context["errors"]:
         return _render(request, "guardians/bind/consent.html", context, status=400)
     state.consent_version = consent.version
@@ -424,7 +435,9 @@ def _same_as_student(state: FlowState, national_id: str) -> str:
     students = Student.objects.in_bulk(state.student_ids())
     for student in students.values():
         if student.national_id == national_id:
-            return f"家長身分證號不可與學生（{inputs.mask_name(student.name)}）的身分證號相同。"
+            return gettext("家長身分證號不可與學生（%(name)s）的身分證號相同。") % {
+                "name": inputs.mask_name(student.name)
+            }
     return ""
 
 
@@ -434,7 +447,7 @@ def bind_parent(request: HttpRequest, state: FlowState) -> HttpResponse:
     """Step 4: the parent's ID (validated, shown masked), name, email (the future login),
     phone and e-signature (deck 親子帳號綁定操作指引(6); the issue items 4 and 7)."""
     if state.consent_version is None:
-        messages.warning(request, "請先閱讀並同意個資使用聲明。")
+        messages.warning(request, gettext("請先閱讀並同意個資使用聲明。"))
         return redirect("guardians:bind_consent")
     context: dict[str, Any] = {
         "step": 4,
@@ -454,7 +467,7 @@ def bind_parent(request: HttpRequest, state: FlowState) -> HttpResponse:
         cleaned["national_id"] = state.parent.national_id  # kept from an earlier visit
     else:
         try:
-            cleaned["national_id"] = inputs.clean_national_id(raw_id, label="家長身分證號")
+            cleaned["national_id"] = inputs.clean_national_id(raw_id, label=gettext("家長身分證號"))
             same = _same_as_student(state, cleaned["national_id"])
             if same:
                 errors["national_id"] = same
@@ -501,7 +514,7 @@ def bind_check_parent_id(request: HttpRequest, state: FlowState) -> HttpResponse
     """htmx 驗證 button for the parent's ID: the masked value or the message (RULES.md §8)."""
     try:
         national_id = inputs.clean_national_id(
-            request.POST.get("national_id"), label="家長身分證號"
+            request.POST.get("national_id"), label=gettext("家長身分證號")
         )
         message = _same_as_student(state, national_id)
         masked = "" if message else mask_id(national_id)
@@ -541,8 +554,12 @@ def bind_review(request: HttpRequest, state: FlowState) -> HttpResponse:
     flow.save(request.session, state)
     messages.success(
         request,
-        f"已送出 {len(created)} 筆親子綁定申請。"
-        "送出資料不等於完成綁定，導師審核後將以電子郵件通知您。",
+        ngettext(
+            "已送出 %(n)s 筆親子綁定申請。送出資料不等於完成綁定，導師審核後將以電子郵件通知您。",
+            "已送出 %(n)s 筆親子綁定申請。送出資料不等於完成綁定，導師審核後將以電子郵件通知您。",
+            len(created),
+        )
+        % {"n": len(created)},
     )
     return redirect("guardians:bind_progress")
 
@@ -571,7 +588,9 @@ def bind_cancel(request: HttpRequest, state: FlowState, code: uuid.UUID) -> Http
     try:
         actions.cancel_application(state=state, application=application, request=request)
         messages.success(
-            request, f"已取消 {inputs.mask_name(application.student.name)} 的綁定申請。"
+            request,
+            gettext("已取消 %(name)s 的綁定申請。")
+            % {"name": inputs.mask_name(application.student.name)},
         )
     except ValidationError as exc:
         messages.error(request, _first(exc))
@@ -591,5 +610,5 @@ def bind_pdf(request: HttpRequest, state: FlowState, code: uuid.UUID) -> HttpRes
 def bind_quit(request: HttpRequest) -> HttpResponse:
     """不同意並退出 / 登出: forget the flow."""
     flow.clear(request.session)
-    messages.info(request, "已退出親子綁定申請，您填寫的資料未送出。")
+    messages.info(request, gettext("已退出親子綁定申請，您填寫的資料未送出。"))
     return redirect("guardians:bind_start")

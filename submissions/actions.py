@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.actions import record_event
@@ -200,11 +201,11 @@ def format_duration(length: datetime.timedelta) -> str:
     hours, mins = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(_("%(n)d 天") % {"n": days})
+        parts.append(ngettext("%(n)d 天", "%(n)d 天", days) % {"n": days})
     if hours:
-        parts.append(_("%(n)d 小時") % {"n": hours})
+        parts.append(ngettext("%(n)d 小時", "%(n)d 小時", hours) % {"n": hours})
     if mins or not parts:
-        parts.append(_("%(n)d 分鐘") % {"n": mins})
+        parts.append(ngettext("%(n)d 分鐘", "%(n)d 分鐘", mins) % {"n": mins})
     return " ".join(parts)
 
 

@@ -149,16 +149,19 @@ class InProcessTransport:
         params: dict[str, str] | None = None,
     ) -> Response:
         from django.test import Client
+        from django.utils import translation
 
         client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
         url = API_PREFIX + path
-        if method == "GET":
-            resp = client.get(url, params or {})
-        else:
-            data = body_path.read_bytes() if body_path is not None else b""
-            if params:
-                url += "?" + urllib.parse.urlencode(params)
-            resp = client.generic(method, url, data, content_type="application/zip")
+        # The nested request activates its own language in this thread: keep the caller's.
+        with translation.override(translation.get_language()):
+            if method == "GET":
+                resp = client.get(url, params or {})
+            else:
+                data = body_path.read_bytes() if body_path is not None else b""
+                if params:
+                    url += "?" + urllib.parse.urlencode(params)
+                resp = client.generic(method, url, data, content_type="application/zip")
         return Response(resp.status_code, resp.content)
 
 

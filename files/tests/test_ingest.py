@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_stubs_ext import StrOrPromise
 
 from files.checks import IMAGE_CORRUPT, MEDIA_CORRUPT, PDF_CORRUPT, PDF_ENCRYPTED
 from files.errors import FileRejected
@@ -114,7 +115,9 @@ def test_size_messages_use_decimal_megabytes(size: int, limit: int, message: str
 MEDIA_ONLY = "只接受 mp3、mp4"
 
 
-def _cases() -> list[tuple[str, str, Callable[[dict[str, bytes]], bytes], FileRule, str, str]]:
+def _cases() -> list[
+    tuple[str, str, Callable[[dict[str, bytes]], bytes], FileRule, str, StrOrPromise]
+]:
     return [
         ("empty", "a.pdf", lambda m: b"", DOCUMENT_RULE, "empty", "檔案是空的（0 位元組）"),
         (

@@ -71,8 +71,8 @@ def test_student_of_another_school_gets_the_same_message_as_an_unknown_id(client
     elsewhere = client.post(STUDENT, {**data, "student_id": world.other_student.national_id})
     unknown = client.post(STUDENT, {**data, "student_id": make_national_id()})
     assert elsewhere.status_code == unknown.status_code == 400
-    assert NO_MATCH_MESSAGE in elsewhere.content.decode()
-    assert NO_MATCH_MESSAGE in unknown.content.decode()
+    assert str(NO_MATCH_MESSAGE) in elsewhere.content.decode()
+    assert str(NO_MATCH_MESSAGE) in unknown.content.decode()
     assert "林他校" not in elsewhere.content.decode()
     assert len(chosen(client)) == 1
 
