@@ -136,7 +136,7 @@ def test_approval_creates_account_login_email_and_set_password_link(applied, cli
     )
     home = parent.get(reverse("guardians:parent_home")).content.decode()
     assert "陳曉明" in home and "陳小華" not in home
-    assert "尚未開放" in home
+    assert "招生管道可見的資料" in home
     cabinet = reverse("portfolios:student_cabinet", args=[applied.student_a.code])
     assert parent.get(cabinet).status_code == 200
     other = reverse("portfolios:student_cabinet", args=[applied.student_b.code])
