@@ -33,7 +33,7 @@ def render_application_pdf(application: BindingApplication) -> bytes:
 def pdf_response(application: BindingApplication) -> HttpResponse:
     """An attachment response with our own RFC 6266 file name (ASVS 5.4.1)."""
     body = render_application_pdf(application)
-    name = f"親子綁定申請書-{application.created_at:%Y%m%d}.pdf"
+    name = f"親子綁定申請書-{timezone.localtime(application.created_at):%Y%m%d}.pdf"
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (
         f"attachment; filename=\"binding-application.pdf\"; filename*=UTF-8''{quote(name)}"

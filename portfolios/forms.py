@@ -11,6 +11,16 @@ FILE_ACCEPT_DOCUMENT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/pn
 FILE_ACCEPT_MEDIA = ".mp3,.mp4,audio/mpeg,video/mp4"
 
 
+def open_upload_term_ids(student: Student) -> set[int]:
+    """Terms of the student's course records whose upload window is open for them now
+    (RULES.md §3): only those courses are offered for a new upload."""
+    from .models import WindowKind
+    from .schedule import window_state
+
+    terms = Term.objects.filter(offerings__records__student=student).distinct()
+    return {term.pk for term in terms if window_state(WindowKind.UPLOAD, term, student).is_open}
+
+
 class DescriptionField(forms.CharField):
     """No max_length here: the action counts characters and names the limit (RULES.md §10)."""
 
@@ -63,8 +73,11 @@ class OutcomeUploadForm(FilesMixin):
                 "offering__course__code",
             )
         )
+        open_terms = open_upload_term_ids(student)
+        closed = _("（上傳期間外）")
         field.label_from_instance = lambda r: (  # type: ignore[attr-defined]
             f"{r.offering.term.school_year}-{r.offering.term.semester} {r.offering.course.name}"
+            + ("" if r.offering.term_id in open_terms else f" {closed}")
         )
 
 

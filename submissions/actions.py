@@ -177,7 +177,7 @@ def open_check_period(
     length = closes_at - opens_at
     if length < MIN_CHECK_PERIOD:
         raise SubmissionError(
-            _("收訖確認期間至少需 3 天（RULES.md §3），您設定的期間只有 %(given)s。")
+            _("收訖確認期間至少需 3 天，您設定的期間只有 %(given)s。")
             % {"given": format_duration(length)},
             code="period_too_short",
         )

@@ -45,7 +45,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "accounts.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -240,7 +240,7 @@ if env_str("LICHENG_REDIS_URL", ""):
 MAILERS = {
     "default": {
         "BACKEND": env_str(
-            "LICHENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+            "LICHENG_EMAIL_BACKEND", "accounts.mail.ReadableConsoleEmailBackend"
         )
     }
 }

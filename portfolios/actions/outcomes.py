@@ -231,12 +231,17 @@ def send_outcome(*, actor: User, outcome: CourseOutcome) -> CourseOutcome:
     return current
 
 
-def delete_outcome(*, actor: User, outcome: CourseOutcome) -> None:
-    """Delete an outcome inside the upload window (its tick goes with it); refused once
-    submitted. The blob stays until no row references it (sweep_blobs). Audit:
-    ``outcome.deleted``."""
+def delete_outcome(*, actor: User, outcome: CourseOutcome, confirmed: bool = False) -> None:
+    """Delete an outcome inside the upload window; refused once submitted, while it is ticked
+    (untick first), and without ``confirmed`` (the page asks the student to confirm, saying
+    that a certified outcome would need certifying again). The blob stays until no row
+    references it (sweep_blobs). Audit: ``outcome.deleted``."""
     _require_owner(actor, outcome.student_id)
     _require_unlocked(outcome)
+    if TickSlot.objects.filter(outcome=outcome).exists():
+        raise PortfolioError(_("這件學習成果已勾選，請先取消勾選再刪除。"), code="ticked")
+    if not confirmed:
+        raise PortfolioError(_("請勾選「確定刪除」後再按刪除。"), code="confirm_required")
     require_upload_window(outcome.course_record.offering.term, outcome.student)
     with transaction.atomic():
         record_event(

@@ -143,9 +143,14 @@ def update_performance(
     return current
 
 
-def delete_performance(*, actor: User, performance: Performance) -> None:
-    """Delete a performance inside its term's upload window; refused once submitted."""
+def delete_performance(*, actor: User, performance: Performance, confirmed: bool = False) -> None:
+    """Delete a performance inside its term's upload window; refused once submitted, while
+    ticked (untick first) and without ``confirmed``."""
     _require_owner(actor, performance.student)
+    if TickSlot.objects.filter(performance=performance, locked_at__isnull=True).exists():
+        raise PortfolioError(_("這筆多元表現已勾選，請先取消勾選再刪除。"), code="ticked")
+    if not confirmed:
+        raise PortfolioError(_("請勾選「確定刪除」後再按刪除。"), code="confirm_required")
     if TickSlot.objects.filter(performance=performance, locked_at__isnull=False).exists():
         raise PortfolioError(_("這筆多元表現已由學校提交至中央資料庫，不能刪除。"), code="locked")
     require_upload_window(performance.term, performance.student)

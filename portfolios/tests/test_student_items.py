@@ -487,3 +487,25 @@ def test_upload_past_the_absolute_ceiling_is_cut_off_with_a_clear_message_r10(
     assert "文件：檔案大於" in form_errors(response)
     assert "超過 4 MB 上限" in form_errors(response)
     assert_nothing_stored(student_setup["root"])
+
+
+def test_deleting_needs_confirmation_and_a_ticked_outcome_must_be_unticked_first(
+    student_setup: dict[str, Any], login: Any, world: SchoolWorld
+) -> None:
+    student = student_setup["student"]
+    client = login(student.user)
+    outcome = make_outcome(world.math, student, status=OutcomeStatus.CERTIFIED)
+    url = reverse("portfolios:outcome_delete", args=[outcome.code])
+
+    page = client.post(url, follow=True).content.decode()
+    assert "請勾選「確定刪除」後再按刪除。" in page
+    assert CourseOutcome.objects.filter(pk=outcome.pk).exists()
+
+    tick(client, "outcome", outcome.code)
+    page = client.post(url, {"confirm": "yes"}, follow=True).content.decode()
+    assert "這件學習成果已勾選，請先取消勾選再刪除。" in page
+    assert CourseOutcome.objects.filter(pk=outcome.pk).exists()
+
+    tick(client, "outcome", outcome.code, "untick")
+    client.post(url, {"confirm": "yes"})
+    assert not CourseOutcome.objects.filter(pk=outcome.pk).exists()

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from accounts.http import AuthedRequest
 
 from .. import selectors
+from ..forms import open_upload_term_ids
 from ..models import PerformanceGroup
 from .common import base_context, resolve_student
 
@@ -92,6 +93,9 @@ def course_records(request: AuthedRequest, student_code: uuid.UUID | None = None
     context = {
         **base_context(request, student),
         "outcomes_by_record": selectors.outcome_status_by_record(student),
+        "open_term_ids": open_upload_term_ids(student)
+        if student.user_id == request.user.pk
+        else set(),
         "page": page,
         "years": years,
         "school_year": school_year,

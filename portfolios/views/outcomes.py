@@ -73,10 +73,15 @@ def outcome_upload(request: AuthedRequest) -> HttpResponse:
                 request, _("已上傳「%(name)s」的學習成果。") % {"name": record.offering.course.name}
             )
             return redirect("portfolios:outcome_detail", code=outcome.code)
+    term = selectors.current_term_of(student)
     return render(
         request,
         "portfolios/outcome_upload.html",
-        {**base_context(request, student), "form": form},
+        {
+            **base_context(request, student),
+            "form": form,
+            "upload_state": window_state(WindowKind.UPLOAD, term, student) if term else None,
+        },
         status=200,
     )
 
@@ -145,7 +150,9 @@ def outcome_send(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
 def outcome_delete(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     outcome = access_outcome(request.user, code, for_write=True)
     try:
-        actions.delete_outcome(actor=request.user, outcome=outcome)
+        actions.delete_outcome(
+            actor=request.user, outcome=outcome, confirmed=request.POST.get("confirm") == "yes"
+        )
     except PortfolioError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("portfolios:outcome_detail", code=outcome.code)

@@ -162,7 +162,11 @@ def performance_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
 def performance_delete(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     performance = access_performance(request.user, code, for_write=True)
     try:
-        actions.delete_performance(actor=request.user, performance=performance)
+        actions.delete_performance(
+            actor=request.user,
+            performance=performance,
+            confirmed=request.POST.get("confirm") == "yes",
+        )
     except PortfolioError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("portfolios:performance_detail", code=performance.code)
