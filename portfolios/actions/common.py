@@ -1,6 +1,7 @@
 """Helpers shared by portfolio actions: storing an upload and locking a student."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from schools.models import Student, Term
 from ..errors import PortfolioError
 from ..models import WindowKind
 from ..schedule import window_state
+from ..validation import check_quota
 
 
 def store(uploaded: UploadedFile | None, rule: FileRule) -> StoredFile | None:
@@ -60,3 +62,33 @@ def require_window(kind: str, term: Term, student: Student | None) -> None:
 
 def require_upload_window(term: Term, student: Student) -> None:
     require_window(WindowKind.UPLOAD, term, student)
+
+
+def replace_files(
+    item: Any,
+    student: Student,
+    *,
+    document: StoredFile | None,
+    media: StoredFile | None,
+    remove_document: bool,
+    remove_media: bool,
+) -> None:
+    """Inside the transaction, with the student locked: check the quota for the change and
+    put the new (or no) document and media file on ``item`` (an outcome or performance whose
+    blobs are loaded). A replaced or removed file's bytes no longer count (RULES.md §10)."""
+    removing = 0
+    if document is not None or remove_document:
+        removing += item.document_blob.size if item.document_blob else 0
+    if media is not None or remove_media:
+        removing += item.media_blob.size if item.media_blob else 0
+    adding = sum(stored.size for stored in (document, media) if stored)
+    check_quota(student, adding=adding, removing=removing)
+    doc, med = attach(document), attach(media)
+    if doc is not None:
+        item.document_blob, item.document_name = doc.blob, doc.name
+    elif remove_document:
+        item.document_blob, item.document_name = None, ""
+    if med is not None:
+        item.media_blob, item.media_name = med.blob, med.name
+    elif remove_media:
+        item.media_blob, item.media_name = None, ""

@@ -13,7 +13,7 @@ from schools.models import CourseRecord
 from ..errors import PortfolioError
 from ..models import CourseOutcome, OutcomeStatus, RuleSet, TickSlot, Window, WindowKind
 from ..validation import check_quota, clean_description
-from .common import attach, lock_student, require_upload_window, store
+from .common import attach, lock_student, replace_files, require_upload_window, store
 
 
 def _require_owner(actor: User, student_id: int) -> None:
@@ -151,23 +151,15 @@ def update_outcome(
             .select_related("document_blob", "media_blob")
             .get(pk=outcome.pk)
         )
-        removing = 0
-        if stored_doc is not None or remove_document:
-            removing += current.document_blob.size if current.document_blob else 0
-        if stored_media is not None or remove_media:
-            removing += current.media_blob.size if current.media_blob else 0
-        adding = sum(s.size for s in (stored_doc, stored_media) if s)
-        check_quota(student, adding=adding, removing=removing)
-        doc, med = attach(stored_doc), attach(stored_media)
         old_description = current.description
-        if doc is not None:
-            current.document_blob, current.document_name = doc.blob, doc.name
-        elif remove_document:
-            current.document_blob, current.document_name = None, ""
-        if med is not None:
-            current.media_blob, current.media_name = med.blob, med.name
-        elif remove_media:
-            current.media_blob, current.media_name = None, ""
+        replace_files(
+            current,
+            student,
+            document=stored_doc,
+            media=stored_media,
+            remove_document=remove_document,
+            remove_media=remove_media,
+        )
         current.description = text
         now = timezone.now()
         if current.status == OutcomeStatus.CERTIFIED:

@@ -16,7 +16,7 @@ from ..errors import PortfolioError
 from ..models import Performance, RecordType, RuleSet, TickSlot
 from ..record_types import title_of
 from ..validation import check_quota, clean_description, clean_external_link
-from .common import attach, lock_student, require_upload_window, store
+from .common import attach, lock_student, replace_files, require_upload_window, store
 
 
 def _require_owner(actor: User, student: Student) -> None:
@@ -112,23 +112,14 @@ def update_performance(
             .select_related("document_blob", "media_blob")
             .get(pk=performance.pk)
         )
-        removing = 0
-        if stored_doc is not None or remove_document:
-            removing += current.document_blob.size if current.document_blob else 0
-        if stored_media is not None or remove_media:
-            removing += current.media_blob.size if current.media_blob else 0
-        check_quota(
-            student, adding=sum(s.size for s in (stored_doc, stored_media) if s), removing=removing
+        replace_files(
+            current,
+            student,
+            document=stored_doc,
+            media=stored_media,
+            remove_document=remove_document,
+            remove_media=remove_media,
         )
-        doc, med = attach(stored_doc), attach(stored_media)
-        if doc is not None:
-            current.document_blob, current.document_name = doc.blob, doc.name
-        elif remove_document:
-            current.document_blob, current.document_name = None, ""
-        if med is not None:
-            current.media_blob, current.media_name = med.blob, med.name
-        elif remove_media:
-            current.media_blob, current.media_name = None, ""
         current.details = details
         current.title = title_of(current.record_type, details) or current.title
         current.description = text
