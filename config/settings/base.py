@@ -239,9 +239,7 @@ if env_str("LICHENG_REDIS_URL", ""):
     }
 MAILERS = {
     "default": {
-        "BACKEND": env_str(
-            "LICHENG_EMAIL_BACKEND", "accounts.mail.ReadableConsoleEmailBackend"
-        )
+        "BACKEND": env_str("LICHENG_EMAIL_BACKEND", "accounts.mail.ReadableConsoleEmailBackend")
     }
 }
 DEFAULT_FROM_EMAIL = env_str("LICHENG_FROM_EMAIL", "licheng@localhost")

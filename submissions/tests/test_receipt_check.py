@@ -79,10 +79,7 @@ def test_check_period_shorter_than_3_days_is_refused_r3(
         },
     )
     assert resp.status_code == 400
-    assert (
-        "收訖確認期間至少需 3 天，您設定的期間只有 2 天 23 小時。"
-        in resp.content.decode()
-    )
+    assert "收訖確認期間至少需 3 天，您設定的期間只有 2 天 23 小時。" in resp.content.decode()
     assert CheckPeriod.objects.count() == 0
 
 
