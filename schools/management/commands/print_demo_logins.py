@@ -13,6 +13,6 @@ class Command(BaseCommand):
     help = "Print the demo logins (role, username, password)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write("示範帳號（Demo logins） — http://127.0.0.1:8000/accounts/login/")
+        self.stdout.write("示範帳號（Demo logins）")
         rows = [(role, username, DEMO_PASSWORD) for role, username in DEMO_LOGINS]
         self.stdout.write(format_table(("角色 Role", "帳號 Username", "密碼 Password"), rows))
