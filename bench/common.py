@@ -418,3 +418,24 @@ def _machine() -> dict[str, object]:
         "kernel": platform.release(),
         "python": platform.python_version(),
     }
+
+
+def gunicorn_command(python: str, port: int, workers: int, threads: int) -> list[str]:
+    """The server every page benchmark runs: gunicorn gthread workers with keep-alive (sync
+    workers close the connection after each response, which rules out a keep-alive load)."""
+    return [
+        str(Path(python).parent / "gunicorn"),
+        "config.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "5",
+        "--log-level",
+        "warning",
+    ]

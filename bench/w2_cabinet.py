@@ -48,6 +48,7 @@ from .common import (
     _request,
     _run,
     _wait_http,
+    gunicorn_command,
     log,
     run_load,
 )
@@ -167,22 +168,7 @@ def main() -> None:
         )
 
         port = _free_port()
-        gunicorn_cmd = [
-            str(Path(py).parent / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(args.threads),
-            "--keep-alive",
-            "5",
-            "--log-level",
-            "warning",
-        ]
+        gunicorn_cmd = gunicorn_command(py, port, args.workers, args.threads)
         log("gunicorn: " + " ".join(gunicorn_cmd[1:]))
         gunicorn = subprocess.Popen(
             gunicorn_cmd,
