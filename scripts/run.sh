@@ -24,6 +24,8 @@ fi
 # the school side delivers with (LICHENG_CENTRAL_TOKEN), idempotently.
 export LICHENG_CENTRAL_URL="${LICHENG_CENTRAL_URL:-http://$HOST:$PORT/api/central/v1}"
 $PY manage.py central_demo_setup >/dev/null
+# Builds or deliveries interrupted by a stop are queued again (production: run it from cron).
+$PY manage.py resume_submissions
 
 $PY manage.py db_worker >var/worker.log 2>&1 &
 worker=$!

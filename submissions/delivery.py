@@ -23,7 +23,7 @@ import datetime
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from portfolios.models import TickSlot
@@ -168,3 +168,24 @@ def retry_due_deliveries(*, client: CentralClient | None = None) -> list[str]:
         status=SubmissionStatus.DELIVERING, next_attempt_at__lte=timezone.now()
     ).values_list("pk", flat=True)
     return [deliver_submission(pk, client=client) for pk in list(due)]
+
+
+#: A submission left BUILDING or DELIVERING this long with no retry scheduled was interrupted
+#: (its worker died mid-attempt).
+INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
+
+
+def interrupted_submissions(now: datetime.datetime | None = None) -> list[int]:
+    """Ids of submissions whose build or delivery was interrupted: BUILDING, or DELIVERING with
+    no retry scheduled, untouched for :data:`INTERRUPTED_AFTER` (RELIABILITY.md F6: a lost
+    attempt must be picked up again; the central side is idempotent on the package id, so a
+    repeated delivery changes nothing)."""
+    cutoff = (now or timezone.now()) - INTERRUPTED_AFTER
+    return list(
+        Submission.objects.filter(updated_at__lt=cutoff)
+        .filter(
+            models.Q(status=SubmissionStatus.BUILDING)
+            | models.Q(status=SubmissionStatus.DELIVERING, next_attempt_at__isnull=True)
+        )
+        .values_list("pk", flat=True)
+    )
