@@ -4,11 +4,14 @@ gunicorn, machine description).
 """
 
 import contextlib
+import datetime
+import json
 import math
 import multiprocessing as mp
 import os
 import platform
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -439,3 +442,24 @@ def gunicorn_command(python: str, port: int, workers: int, threads: int) -> list
         "--log-level",
         "warning",
     ]
+
+
+def write_results(prefix: str, started: datetime.datetime, result: dict) -> Path:
+    """Write a run's figures to ``bench/results/<prefix>-<UTC time>.json`` (gitignored)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{prefix}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def stop_gunicorn(gunicorn: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Stop the benchmark's gunicorn (SIGTERM, then kill after 30 s) and show its last log."""
+    gunicorn.send_signal(signal.SIGTERM)
+    try:
+        gunicorn.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        gunicorn.kill()
+        gunicorn.wait()
+    glog = log_path.read_text(errors="replace").strip() if log_path.exists() else ""
+    if glog:
+        log("gunicorn log (last lines):\n" + "\n".join(glog.splitlines()[-20:]))

@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,6 @@ from .common import (
     FLOOR_MARKER,
     FLOOR_PATH,
     PG_DURABLE_OPTS,
-    RESULTS_DIR,
     ROOT,
     _free_port,
     _machine,
@@ -54,6 +52,8 @@ from .common import (
     gunicorn_command,
     log,
     run_load,
+    stop_gunicorn,
+    write_results,
 )
 from .pdf import MIB, PaddedPdf
 
@@ -664,23 +664,13 @@ def main() -> None:
             errors=errors,
             table=table,
         )
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"w134-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-        path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        path = write_results("w134", started, result)
         log(f"wrote {path.relative_to(ROOT)}; errors {errors}")
         if errors:
             raise SystemExit(f"{errors} failed requests")
     finally:
         if gunicorn is not None:
-            gunicorn.send_signal(signal.SIGTERM)
-            try:
-                gunicorn.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-                gunicorn.wait()
-            glog = (tmp / "gunicorn.log").read_text(errors="replace").strip()
-            if glog:
-                log("gunicorn log (last lines):\n" + "\n".join(glog.splitlines()[-20:]))
+            stop_gunicorn(gunicorn, tmp / "gunicorn.log")
         subprocess.run(["scripts/pg-cluster.sh", "stop", str(pg_dir)], cwd=ROOT, check=False)
         if args.keep:
             log(f"kept {tmp}")

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,6 @@ from .common import (
     FLOOR_MARKER,
     FLOOR_PATH,
     PG_DURABLE_OPTS,
-    RESULTS_DIR,
     ROOT,
     _free_port,
     _machine,
@@ -51,6 +49,8 @@ from .common import (
     gunicorn_command,
     log,
     run_load,
+    stop_gunicorn,
+    write_results,
 )
 
 CABINET_PATH = "/cabinet/"
@@ -289,23 +289,13 @@ def main() -> None:
             "table": table,
             "cpu_table": cpu_table,
         }
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"w2-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-        path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        path = write_results("w2", started, result)
         log(f"wrote {path.relative_to(ROOT)}")
         if total_errors:
             raise SystemExit(f"{total_errors} failed requests")
     finally:
         if gunicorn is not None:
-            gunicorn.send_signal(signal.SIGTERM)
-            try:
-                gunicorn.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-                gunicorn.wait()
-            glog = (tmp / "gunicorn.log").read_text(errors="replace").strip()
-            if glog:
-                log("gunicorn log (last lines):\n" + "\n".join(glog.splitlines()[-20:]))
+            stop_gunicorn(gunicorn, tmp / "gunicorn.log")
         if cluster_started:
             subprocess.run(["scripts/pg-cluster.sh", "stop", str(pg_dir)], cwd=ROOT, check=False)
         if args.keep:
