@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import json
 import re
+import sqlite3
 import tempfile
 import uuid
 import zipfile
@@ -30,8 +32,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
+import ijson
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import transaction
@@ -41,6 +44,7 @@ from pydantic import ValidationError
 
 from files.hashing import Digest, Hasher
 from files.ingest import put_blob
+from files.spool import DiskIndex
 from files.storage import blob_name
 
 from .models import CentralFile, CentralRecord, CentralSchool, PackageStatus, ReceivedPackage
@@ -55,7 +59,7 @@ from .package_schema import (
     SEMESTER_ROSTERS,
     TAG_MANIFEST,
     YEARLY_ROSTERS,
-    Manifest,
+    ManifestHeader,
     PartEntry,
     Refusal,
     RosterLine,
@@ -65,7 +69,7 @@ from .package_schema import (
 __all__ = ["ID_PATTERN", "Refusal", "receive_package", "school_for_token", "spool"]
 
 CHUNK = 1024 * 1024
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # read streaming; ~170 bytes per part
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _BATCH = 500
 
@@ -102,12 +106,54 @@ class Outcome:
     duplicate: bool = False
 
 
+class _IngestIndex(DiskIndex):
+    """What the ingest remembers per part, line and student, on disk (files.spool), so a
+    package of any size is verified in constant memory (apart from zipfile's own list of the
+    ZIP's members, ~0.5 KiB each).
+
+    ``parts``: the manifest's parts; ``content_type`` is set once a roster line references the
+    file. ``members``: the ZIP's member names. ``lines``: (roster, national_id) seen.
+    ``students``: distinct national IDs across rosters.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.execute(
+            "CREATE TABLE parts (path TEXT PRIMARY KEY, sha256 TEXT, md5 TEXT, size INTEGER, "
+            "content_type TEXT)"
+        )
+        self.execute("CREATE TABLE members (name TEXT PRIMARY KEY)")
+        self.execute(
+            "CREATE TABLE lines (roster TEXT, national_id TEXT, PRIMARY KEY (roster, national_id))"
+        )
+        self.execute("CREATE TABLE students (national_id TEXT PRIMARY KEY)")
+
+    def part(self, path: str) -> PartEntry | None:
+        row = self.execute("SELECT sha256, md5, size FROM parts WHERE path = ?", (path,)).fetchone()
+        return PartEntry(path=path, sha256=row[0], md5=row[1], size=row[2]) if row else None
+
+    def parts(self, prefix: str = "") -> Iterator[PartEntry]:
+        """Parts in path order (those whose path starts with ``prefix``), one at a time."""
+        for path, sha256, md5, size in self.execute(
+            "SELECT path, sha256, md5, size FROM parts WHERE substr(path, 1, ?) = ? ORDER BY path",
+            (len(prefix), prefix),
+        ):
+            yield PartEntry(path=path, sha256=sha256, md5=md5, size=size)
+
+    def files(self) -> Iterator[tuple[PartEntry, str]]:
+        """File parts with the content type their first referencing line gave."""
+        for path, sha256, md5, size, content_type in self.execute(
+            "SELECT path, sha256, md5, size, content_type FROM parts "
+            "WHERE substr(path, 1, 6) = 'files/' ORDER BY path"
+        ):
+            yield PartEntry(path=path, sha256=sha256, md5=md5, size=size), content_type or ""
+
+
 @dataclass
 class _Verified:
-    manifest: Manifest
+    manifest: ManifestHeader
     manifest_sha256: str
-    parts: dict[str, PartEntry]
-    content_types: dict[str, str] = field(default_factory=dict)
+    index: _IngestIndex
     combos: set[tuple[str, int, int]] = field(default_factory=set)
 
 
@@ -145,8 +191,8 @@ def receive_package(*, school: CentralSchool, path: Path, package_id_hint: str =
     """
     digest = _digest_file(path)
     try:
-        with _open_zip(path) as zf:
-            verified = _verify_manifest(zf, school, package_id_hint)
+        with _open_zip(path) as zf, _IngestIndex() as index:
+            verified = _verify_manifest(zf, school, package_id_hint, index)
             existing = ReceivedPackage.objects.filter(
                 package_id=verified.manifest.package_id
             ).first()
@@ -198,32 +244,35 @@ def _read_small(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     return b"".join(_read_part(zf, name))
 
 
-def _verify_manifest(zf: zipfile.ZipFile, school: CentralSchool, hint: str) -> _Verified:
-    names = zf.namelist()
-    if len(names) != len(set(names)):
+def _verify_manifest(
+    zf: zipfile.ZipFile, school: CentralSchool, hint: str, index: _IngestIndex
+) -> _Verified:
+    if len(zf.NameToInfo) != len(zf.filelist):
         raise Refusal("unexpected_part", "a part name appears twice in the ZIP")
     for name in (MANIFEST, TAG_MANIFEST):
-        if name not in names:
+        if name not in zf.NameToInfo:
             raise Refusal("missing_part", f"{name} is missing")
     tag = _read_small(zf, TAG_MANIFEST, 1024).decode("ascii", "replace").split()
     if len(tag) != 2 or tag[1] != MANIFEST or not re.match(HEX64, tag[0]):
         raise Refusal("schema", f"{TAG_MANIFEST} must read '<sha256>  {MANIFEST}'")
-    raw = _read_small(zf, MANIFEST, MAX_MANIFEST_BYTES)
-    manifest_sha256 = hashlib.sha256(raw).hexdigest()
+    if zf.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
+        raise Refusal("schema", f"{MANIFEST} is larger than {MAX_MANIFEST_BYTES} bytes")
+    hasher = hashlib.sha256()
+    for chunk in _read_part(zf, MANIFEST):  # also checks the ZIP CRC and the length
+        hasher.update(chunk)
+    manifest_sha256 = hasher.hexdigest()
     if manifest_sha256 != tag[0]:
         raise Refusal("checksum_mismatch", f"{MANIFEST} does not match {TAG_MANIFEST}")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refusal("schema", f"{MANIFEST} is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != PACKAGE_FORMAT:
+    with zf.open(MANIFEST) as handle:
+        data = _read_manifest(handle, index)
+    if data.get("format") != PACKAGE_FORMAT:
         raise Refusal("unsupported_format", f"format must be {PACKAGE_FORMAT!r}")
     if data.get("format_version") not in FORMAT_VERSIONS:
         raise Refusal(
             "unsupported_format", f"format_version {data.get('format_version')!r} unsupported"
         )
     try:
-        manifest = Manifest.model_validate(data)
+        manifest = ManifestHeader.model_validate(data)
     except ValidationError as exc:
         raise Refusal("schema", f"{MANIFEST}: {first_error(exc)}") from exc
     if manifest.school_code != school.code:
@@ -237,12 +286,74 @@ def _verify_manifest(zf: zipfile.ZipFile, school: CentralSchool, hint: str) -> _
         raise Refusal("schema", "a roster is listed twice")
     if SEMESTER_ROSTERS & set(manifest.rosters) and manifest.semester not in (1, 2):
         raise Refusal("schema", "semester rosters need semester 1 or 2")
-    parts: dict[str, PartEntry] = {}
-    for part in manifest.parts:
-        if part.path in parts or part.path in (MANIFEST, TAG_MANIFEST):
-            raise Refusal("schema", f"part {part.path} is listed twice")
-        parts[part.path] = part
-    return _Verified(manifest, manifest_sha256, parts)
+    return _Verified(manifest, manifest_sha256, index)
+
+
+def _read_manifest(handle: IO[bytes], index: _IngestIndex) -> dict[str, Any]:
+    """Parse ``manifest.json`` as a stream (ijson): returns its top-level keys except
+    ``parts``; each part is validated (``PartEntry``) and stored in ``index`` as it is read.
+    Raises Refusal("schema") for anything that is not one JSON object with a ``parts`` list,
+    a repeated top-level key, or a part listed twice."""
+    header: dict[str, Any] = {}
+    key: str | None = None
+    builder: ijson.ObjectBuilder | None = None
+    part: ijson.ObjectBuilder | None = None
+    number = 0
+    seen_parts = False
+    try:
+        for prefix, event, value in ijson.parse(handle, use_float=True):
+            if prefix == "" and event in ("start_map", "end_map"):
+                if builder is not None and key is not None:
+                    header[key] = builder.value
+                builder = None
+                continue
+            if prefix == "" and event == "map_key":
+                if builder is not None and key is not None:
+                    header[key] = builder.value
+                if value in header or (value == "parts" and seen_parts):
+                    raise Refusal("schema", f"{MANIFEST}: key {value!r} appears twice")
+                key = value
+                seen_parts = seen_parts or value == "parts"
+                builder = None if value == "parts" else ijson.ObjectBuilder()
+                continue
+            if prefix == "":
+                raise Refusal("schema", f"{MANIFEST} is not a JSON object")
+            if builder is not None:
+                builder.event(event, value)
+                continue
+            # key == "parts": an array of part objects.
+            if prefix == "parts" and event in ("start_array", "end_array"):
+                continue
+            if prefix == "parts.item" and event == "start_map" and part is None:
+                part = ijson.ObjectBuilder()
+            if part is None:
+                raise Refusal("schema", f"{MANIFEST}: parts must be a list of objects")
+            part.event(event, value)
+            if prefix == "parts.item" and event == "end_map":
+                _index_part(index, part.value, number)
+                number += 1
+                part = None
+    except ijson.JSONError as exc:
+        raise Refusal("schema", f"{MANIFEST} is not JSON: {exc}") from exc
+    if not seen_parts:
+        raise Refusal("schema", f"{MANIFEST}: parts: Field required")
+    return header
+
+
+def _index_part(index: _IngestIndex, value: Any, number: int) -> None:
+    try:
+        part = PartEntry.model_validate(value)
+    except ValidationError as exc:
+        raise Refusal("schema", f"{MANIFEST}: parts.{number}.{first_error(exc)}") from exc
+    if part.path in (MANIFEST, TAG_MANIFEST):
+        raise Refusal("schema", f"part {part.path} is listed twice")
+    try:
+        index.execute(
+            "INSERT INTO parts (path, sha256, md5, size) VALUES (?, ?, ?, ?)",
+            (part.path, part.sha256, part.md5, part.size),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise Refusal("schema", f"part {part.path} is listed twice") from exc
 
 
 def _repeat(existing: ReceivedPackage, manifest_sha256: str) -> Outcome:
@@ -256,38 +367,52 @@ def _repeat(existing: ReceivedPackage, manifest_sha256: str) -> Outcome:
 
 def _verify_parts(zf: zipfile.ZipFile, verified: _Verified) -> None:
     """Complete (nothing missing, nothing unlisted) and valid (every checksum matches)."""
-    actual = set(zf.namelist()) - {MANIFEST, TAG_MANIFEST}
-    listed = set(verified.parts)
-    if missing := sorted(listed - actual):
-        raise Refusal("missing_part", f"listed but not in the package: {', '.join(missing[:5])}")
-    if extra := sorted(actual - listed):
-        raise Refusal("unexpected_part", f"not listed in the manifest: {', '.join(extra[:5])}")
+    index = verified.index
+    index.executemany(
+        "INSERT OR IGNORE INTO members VALUES (?)",
+        (
+            (info.filename,)
+            for info in zf.infolist()
+            if info.filename not in (MANIFEST, TAG_MANIFEST)
+        ),
+    )
+
+    def first(sql: str) -> list[str]:
+        return [name for (name,) in index.execute(sql + " ORDER BY 1 LIMIT 5")]
+
+    if missing := first("SELECT path FROM parts EXCEPT SELECT name FROM members"):
+        raise Refusal("missing_part", f"listed but not in the package: {', '.join(missing)}")
+    if extra := first("SELECT name FROM members EXCEPT SELECT path FROM parts"):
+        raise Refusal("unexpected_part", f"not listed in the manifest: {', '.join(extra)}")
     rosters = set(verified.manifest.rosters)
-    for path in sorted(listed):
-        roster = ROSTER_PART.match(path)
-        file_part = FILE_PART.match(path)
+    listed_rosters: set[str] = set()
+    for part in index.parts():
+        roster = ROSTER_PART.match(part.path)
+        file_part = FILE_PART.match(part.path)
         if roster and roster.group(1) in rosters:
+            listed_rosters.add(roster.group(1))
             continue
-        if file_part and file_part.group(1) == verified.parts[path].sha256:
+        if file_part and file_part.group(1) == part.sha256:
             continue
         if file_part:
-            raise Refusal("checksum_mismatch", f"{path} is listed with another SHA-256")
-        raise Refusal("unexpected_part", f"{path} is not a part of this format")
+            raise Refusal("checksum_mismatch", f"{part.path} is listed with another SHA-256")
+        raise Refusal("unexpected_part", f"{part.path} is not a part of this format")
     for roster_name in verified.manifest.rosters:
-        if f"rosters/{roster_name}.jsonl" not in listed:
+        if roster_name not in listed_rosters:
             raise Refusal("missing_part", f"rosters/{roster_name}.jsonl is missing")
-    for path in sorted(listed):
-        part = verified.parts[path]
+    for part in index.parts():
         hasher = Hasher()
-        for chunk in _read_part(zf, path):
+        for chunk in _read_part(zf, part.path):
             hasher.update(chunk)
             if hasher.size > part.size:
                 break
         got = hasher.digest()
         if got.size != part.size:
-            raise Refusal("checksum_mismatch", f"{path}: size {got.size}, listed {part.size}")
+            raise Refusal("checksum_mismatch", f"{part.path}: size {got.size}, listed {part.size}")
         if got.sha256 != part.sha256 or got.md5 != part.md5:
-            raise Refusal("checksum_mismatch", f"{path}: SHA-256 or MD5 differs from the manifest")
+            raise Refusal(
+                "checksum_mismatch", f"{part.path}: SHA-256 or MD5 differs from the manifest"
+            )
 
 
 def _lines(zf: zipfile.ZipFile, path: str) -> Iterator[tuple[int, RosterLine]]:
@@ -318,11 +443,10 @@ def _lines(zf: zipfile.ZipFile, path: str) -> Iterator[tuple[int, RosterLine]]:
 
 def _verify_lines(zf: zipfile.ZipFile, school: CentralSchool, verified: _Verified) -> None:
     manifest = verified.manifest
-    students: set[str] = set()
+    index = verified.index
     for roster in manifest.rosters:
         path = f"rosters/{roster}.jsonl"
         semester = 0 if roster in YEARLY_ROSTERS else manifest.semester
-        seen: set[str] = set()
         for number, line in _lines(zf, path):
             where = f"{path} line {number}"
             if line.roster != roster:
@@ -331,16 +455,18 @@ def _verify_lines(zf: zipfile.ZipFile, school: CentralSchool, verified: _Verifie
                 raise Refusal(
                     "schema", f"{where}: year/semester must be {manifest.school_year}-{semester}"
                 )
-            if line.national_id in seen:
-                raise Refusal("schema", f"{where}: the student appears twice")
-            seen.add(line.national_id)
+            try:
+                index.execute("INSERT INTO lines VALUES (?, ?)", (roster, line.national_id))
+            except sqlite3.IntegrityError as exc:
+                raise Refusal("schema", f"{where}: the student appears twice") from exc
+            index.execute("INSERT OR IGNORE INTO students VALUES (?)", (line.national_id,))
             for record in line.records:
                 if record.get("school_code") != school.code:
                     raise Refusal("schema", f"{where}: a record's school_code is not {school.code}")
                 if record.get("national_id") != line.national_id:
                     raise Refusal("schema", f"{where}: a record's national_id differs")
             for entry in line.files:
-                part = verified.parts.get(f"files/{entry.sha256}")
+                part = index.part(f"files/{entry.sha256}")
                 if part is None:
                     raise Refusal(
                         "missing_part", f"{where}: file {entry.sha256} is not in the package"
@@ -349,17 +475,22 @@ def _verify_lines(zf: zipfile.ZipFile, school: CentralSchool, verified: _Verifie
                     raise Refusal(
                         "checksum_mismatch", f"{where}: file {entry.sha256} MD5 or size differs"
                     )
-                verified.content_types.setdefault(entry.sha256, entry.content_type)
-        students |= seen
+                index.execute(
+                    "UPDATE parts SET content_type = ? WHERE path = ? AND content_type IS NULL",
+                    (entry.content_type, part.path),
+                )
         verified.combos.add((roster, manifest.school_year, semester))
-    if len(students) != manifest.students:
+    students = index.execute("SELECT COUNT(*) FROM students").fetchone()[0]
+    if students != manifest.students:
         raise Refusal(
             "schema",
-            f"manifest says {manifest.students} students; the rosters hold {len(students)}",
+            f"manifest says {manifest.students} students; the rosters hold {students}",
         )
-    if unreferenced := sorted(
-        p for p in verified.parts if p.startswith("files/") and p[6:] not in verified.content_types
-    ):
+    unreferenced = index.execute(
+        "SELECT path FROM parts WHERE substr(path, 1, 6) = 'files/' AND content_type IS NULL "
+        "ORDER BY path LIMIT 1"
+    ).fetchone()
+    if unreferenced:
         raise Refusal("unexpected_part", f"no record references {unreferenced[0]}")
 
 
@@ -391,11 +522,9 @@ def _store_files(zf: zipfile.ZipFile, verified: _Verified) -> None:
     """Write every file into the central store (content-addressed, fsynced, read back) before
     the database commit; a crash in between leaves only unreferenced, verified files."""
     storage = central_storage()
-    for path, part in verified.parts.items():
-        if not path.startswith("files/"):
-            continue
+    for part in verified.index.parts("files/"):
         with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
-            for chunk in _read_part(zf, path):
+            for chunk in _read_part(zf, part.path):
                 tmp.write(chunk)
             tmp.flush()
             put_blob(
@@ -434,20 +563,16 @@ def _store(
             },
         )
         ReceivedPackage.objects.filter(pk=package.pk).update(received_at=now)
-        CentralFile.objects.bulk_create(
-            [
-                CentralFile(
-                    sha256=part.sha256,
-                    md5=part.md5,
-                    size=part.size,
-                    content_type=verified.content_types.get(part.sha256, ""),
-                )
-                for path, part in verified.parts.items()
-                if path.startswith("files/")
-            ],
-            ignore_conflicts=True,
-            batch_size=_BATCH,
-        )
+        for batch in itertools.batched(verified.index.files(), _BATCH):
+            CentralFile.objects.bulk_create(
+                [
+                    CentralFile(
+                        sha256=part.sha256, md5=part.md5, size=part.size, content_type=content_type
+                    )
+                    for part, content_type in batch
+                ],
+                ignore_conflicts=True,
+            )
         students: list[dict[str, Any]] = []
         for roster in manifest.rosters:
             students.extend(_store_roster(zf, school, package, roster, now))
@@ -478,8 +603,27 @@ def _store_roster(
     """New CentralRecord versions for one roster's lines; earlier versions stay, not current."""
     entries: list[dict[str, Any]] = []
     batch: list[tuple[RosterLine, int | None, int]] = []
+    lines: list[RosterLine] = []
 
     def flush() -> None:
+        # The current version of each student's record, for this batch only (constant memory).
+        current = {
+            national_id: (pk, version)
+            for pk, national_id, version in CentralRecord.objects.filter(
+                school_code=school.code,
+                roster=roster,
+                school_year=lines[0].school_year,
+                semester=lines[0].semester,
+                is_current=True,
+                national_id__in=[line.national_id for line in lines],
+            ).values_list("pk", "national_id", "version")
+        }
+        for line in lines:
+            previous = current.get(line.national_id)
+            batch.append(
+                (line, previous[0] if previous else None, previous[1] + 1 if previous else 1)
+            )
+        lines.clear()
         stale = [pk for _line, pk, _version in batch if pk is not None]
         if stale:
             CentralRecord.objects.filter(pk__in=stale).update(is_current=False)
@@ -516,24 +660,11 @@ def _store_roster(
         batch.clear()
 
     path = f"rosters/{roster}.jsonl"
-    current: dict[str, tuple[int, int]] | None = None
     for _number, line in _lines(zf, path):
-        if current is None:
-            current = {
-                national_id: (pk, version)
-                for pk, national_id, version in CentralRecord.objects.filter(
-                    school_code=school.code,
-                    roster=roster,
-                    school_year=line.school_year,
-                    semester=line.semester,
-                    is_current=True,
-                ).values_list("pk", "national_id", "version")
-            }
-        previous = current.get(line.national_id)
-        batch.append((line, previous[0] if previous else None, previous[1] + 1 if previous else 1))
-        if len(batch) >= _BATCH:
+        lines.append(line)
+        if len(lines) >= _BATCH:
             flush()
-    if batch:
+    if lines:
         flush()
     return entries
 
@@ -546,9 +677,10 @@ def _record_rejection(
     manifest: dict[str, Any] = {}
     try:
         with zipfile.ZipFile(path) as zf, zf.open(MANIFEST) as handle:
-            loaded = json.loads(handle.read(MAX_MANIFEST_BYTES).decode("utf-8"))
-            if isinstance(loaded, dict):
-                manifest = loaded
+            # Streamed: only the top-level scalars, never the parts list.
+            for prefix, event, value in ijson.parse(handle):
+                if prefix in _REJECTION_KEYS and event in ("string", "number"):
+                    manifest.setdefault(prefix, value)
     except Exception:  # noqa: S110 (best effort: the manifest may be what is broken)
         pass
     package_id = _uuid(manifest.get("package_id")) or _uuid(hint) or uuid.uuid4()
@@ -578,6 +710,9 @@ def _record_rejection(
             "receipt": {},
         },
     )
+
+
+_REJECTION_KEYS = {"package_id", "school_year", "semester", "version"}
 
 
 def _uuid(value: object) -> uuid.UUID | None:

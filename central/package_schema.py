@@ -61,7 +61,9 @@ class PartEntry(BaseModel):
     size: int = Field(ge=0)
 
 
-class Manifest(BaseModel):
+class ManifestHeader(BaseModel):
+    """``manifest.json`` without its ``parts`` (those are read and checked one at a time)."""
+
     model_config = ConfigDict(extra="forbid")
     format: Literal["licheng-central-package"]
     format_version: int
@@ -75,7 +77,6 @@ class Manifest(BaseModel):
     )
     created_at: datetime.datetime
     students: int = Field(ge=0)
-    parts: list[PartEntry]
 
 
 class FileEntry(BaseModel):

@@ -5,11 +5,12 @@ transaction. ``build_package`` turns a submission's snapshots into one ZIP — a
 package (RELIABILITY.md §1.4): ``manifest.json`` lists every other part with its SHA-256, MD5
 and size, and ``manifest.sha256`` (the tag manifest) holds the checksum of ``manifest.json``.
 
-The build is streamed in constant memory (file bytes are copied from the blob storage in
-chunks, JSONL lines written one snapshot at a time), deterministic (the same snapshots give the
-same bytes, so a rebuild after a crash cannot change what a package id means), and durable (a
-temporary file in the target directory, fsynced, then renamed into place and the directory
-fsynced).
+The build is streamed in constant memory: file bytes are copied from the blob storage in
+chunks, JSONL lines are written one snapshot at a time, and the per-file bookkeeping (distinct
+files, the manifest's parts, the ZIP central directory) lives in a temporary on-disk index
+(files.spool). It is deterministic (the same snapshots give the same bytes, so a rebuild after
+a crash cannot change what a package id means) and durable (a temporary file in the target
+directory, fsynced, then renamed into place and the directory fsynced).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 import os
 import secrets
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from django.utils import timezone
 from files.hashing import Hasher
 from files.models import Blob
 from files.serving import open_blob
+from files.spool import DiskBackedZipFile, DiskIndex
 from schools.models import Student
 
 from .models import Roster, Snapshot, Submission, SubmissionStatus
@@ -169,12 +171,46 @@ def _part_entry(path: str, hasher: Hasher) -> dict[str, Any]:
     return {"path": path, "sha256": digest.sha256, "md5": digest.md5, "size": digest.size}
 
 
+class _PackageIndex(DiskIndex):
+    """What the build remembers per file, on disk (files.spool): the distinct files to
+    package and the parts written so far, in order (for the manifest)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.execute("CREATE TABLE files (sha256 TEXT PRIMARY KEY)")
+        self.execute(
+            "CREATE TABLE parts (seq INTEGER PRIMARY KEY, path TEXT, sha256 TEXT, md5 TEXT, "
+            "size INTEGER)"
+        )
+
+    def add_files(self, sha256s: Iterable[str]) -> None:
+        self.executemany("INSERT OR IGNORE INTO files VALUES (?)", ((s,) for s in sha256s))
+
+    def file_count(self) -> int:
+        return int(self.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+
+    def files(self) -> Iterator[str]:
+        for (sha256,) in self.execute("SELECT sha256 FROM files ORDER BY sha256"):
+            yield sha256
+
+    def add_part(self, entry: dict[str, Any]) -> None:
+        self.execute(
+            "INSERT INTO parts (path, sha256, md5, size) VALUES (?, ?, ?, ?)",
+            (entry["path"], entry["sha256"], entry["md5"], entry["size"]),
+        )
+
+    def parts(self) -> Iterator[dict[str, Any]]:
+        for path, sha256, md5, size in self.execute(
+            "SELECT path, sha256, md5, size FROM parts ORDER BY seq"
+        ):
+            yield {"path": path, "sha256": sha256, "md5": md5, "size": size}
+
+
 def _write_roster(
     zf: zipfile.ZipFile,
     submission: Submission,
     roster: str,
     date_time: tuple[int, int, int, int, int, int],
-    file_shas: dict[str, None],
     progress: _Progress,
 ) -> dict[str, Any]:
     name = f"rosters/{roster}.jsonl"
@@ -200,8 +236,6 @@ def _write_roster(
             )
             hasher.update(line)
             out.write(line)
-            for entry in snapshot.files:
-                file_shas[entry["sha256"]] = None
             progress.step()
     return _part_entry(name, hasher)
 
@@ -228,8 +262,8 @@ def _write_file(
     return entry
 
 
-def manifest_for(submission: Submission, parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The manifest of ``submission``'s package (shape in docs/package-format.md)."""
+def manifest_header(submission: Submission) -> dict[str, Any]:
+    """The manifest of ``submission``'s package without its ``parts`` (docs/package-format.md)."""
     return {
         "format": PACKAGE_FORMAT,
         "format_version": FORMAT_VERSION,
@@ -241,8 +275,35 @@ def manifest_for(submission: Submission, parts: list[dict[str, Any]]) -> dict[st
         "rosters": list(submission.rosters),
         "created_at": submission.created_at.isoformat(),
         "students": submission.student_count,
-        "parts": parts,
     }
+
+
+def _write_manifest(
+    zf: zipfile.ZipFile,
+    submission: Submission,
+    parts: Iterable[dict[str, Any]],
+    date_time: tuple[int, int, int, int, int, int],
+) -> str:
+    """Stream ``manifest.json`` (the header, then ``"parts"`` one per line) into the ZIP;
+    returns its SHA-256. Never holds the whole manifest in memory."""
+    info = zipfile.ZipInfo(MANIFEST, date_time=date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    digest = hashlib.sha256()
+    with zf.open(info, "w", force_zip64=True) as out:
+
+        def write(text: str) -> None:
+            data = text.encode("utf-8")
+            digest.update(data)
+            out.write(data)
+
+        header = json.dumps(manifest_header(submission), ensure_ascii=False, indent=1)
+        write(header[:-2] + ',\n "parts": [')  # header ends with "\n}"
+        separator = "\n  "
+        for part in parts:
+            write(separator + json.dumps(part, ensure_ascii=False, sort_keys=True))
+            separator = ",\n  "
+        write("\n ]\n}")
+    return digest.hexdigest()
 
 
 def build_package(submission: Submission) -> Path:
@@ -253,6 +314,11 @@ def build_package(submission: Submission) -> Path:
     Sets status BUILDING then BUILT with ``package_name``/``package_sha256``/``package_size``
     and ``progress`` (updated every PROGRESS_EVERY students or files). Raises PackageError
     (a file's bytes are missing or changed; see files.serving.open_blob) or OSError.
+
+    Memory is constant in the size of the school: file bytes are copied in CHUNK-sized pieces,
+    roster lines are written one snapshot at a time, and what is kept per file (the distinct
+    files, the manifest's parts, the ZIP central directory) lives in a temporary on-disk
+    SQLite database (files.spool). W5 in docs/benchmarks.md measures it.
     """
     path = package_path(submission)
     if package_is_intact(submission):
@@ -262,42 +328,32 @@ def build_package(submission: Submission) -> Path:
     )
     date_time = timezone.localtime(submission.created_at).timetuple()[:6]
     rosters = list(submission.rosters)
-    total = Snapshot.objects.filter(submission=submission).count()
-    distinct_files = {
-        entry["sha256"]
-        for files in Snapshot.objects.filter(submission=submission)
-        .exclude(files=[])
-        .values_list("files", flat=True)
-        .iterator(chunk_size=500)
-        for entry in files
-    }
-    progress = _Progress(submission, total + len(distinct_files))
-    del distinct_files
 
     _makedirs(path.parent)
     tmp = path.parent / f".tmp-{submission.code}-{secrets.token_hex(4)}"
     try:
-        with tmp.open("xb") as raw:
-            with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-                parts: list[dict[str, Any]] = []
-                file_shas: dict[str, None] = {}
-                for roster in rosters:
-                    parts.append(
-                        _write_roster(zf, submission, roster, date_time, file_shas, progress)
-                    )
-                for sha256 in sorted(file_shas):
-                    parts.append(_write_file(zf, sha256, date_time))
-                    progress.step()
-                manifest = json.dumps(
-                    manifest_for(submission, parts), ensure_ascii=False, indent=1
-                ).encode("utf-8")
-                info = zipfile.ZipInfo(MANIFEST, date_time=date_time)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, manifest)
-                tag = zipfile.ZipInfo(TAG_MANIFEST, date_time=date_time)
-                zf.writestr(tag, f"{hashlib.sha256(manifest).hexdigest()}  {MANIFEST}\n")
-            raw.flush()
-            os.fsync(raw.fileno())
+        with _PackageIndex() as index:
+            total = 0
+            for files in (
+                Snapshot.objects.filter(submission=submission)
+                .values_list("files", flat=True)
+                .iterator(chunk_size=500)
+            ):
+                total += 1
+                index.add_files(entry["sha256"] for entry in files)
+            progress = _Progress(submission, total + index.file_count())
+            with tmp.open("xb") as raw:
+                with DiskBackedZipFile(raw, "w", allowZip64=True) as zf:
+                    for roster in rosters:
+                        index.add_part(_write_roster(zf, submission, roster, date_time, progress))
+                    for sha256 in index.files():
+                        index.add_part(_write_file(zf, sha256, date_time))
+                        progress.step()
+                    manifest_sha256 = _write_manifest(zf, submission, index.parts(), date_time)
+                    tag = zipfile.ZipInfo(TAG_MANIFEST, date_time=date_time)
+                    zf.writestr(tag, f"{manifest_sha256}  {MANIFEST}\n")
+                raw.flush()
+                os.fsync(raw.fileno())
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     except BaseException:
