@@ -95,9 +95,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any], bytes], bytes], str, str]] = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_malformed_manifest_is_refused_whole(
-    exchange: Exchange, tmp_path: Path, case: str
-) -> None:
+def test_malformed_manifest_is_refused_whole(exchange: Exchange, tmp_path: Path, case: str) -> None:
     edit, code, detail = CASES[case]
     _submission, path = built(exchange)
 
