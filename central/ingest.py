@@ -530,7 +530,7 @@ def _store_files(zf: zipfile.ZipFile, verified: _Verified) -> None:
             put_blob(
                 storage,
                 blob_name(part.sha256),
-                Path(tmp.name),
+                tmp.name,  # a str: see files.storage on pathlib interning
                 Digest(part.sha256, part.md5, part.size),
             )
 

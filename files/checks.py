@@ -6,12 +6,12 @@ check raises :class:`~files.errors.FileRejected` with a Traditional Chinese mess
 
 import json
 import logging
+import os
 import shutil
 import struct
 import subprocess
 import threading
 import warnings
-from pathlib import Path
 from typing import Any
 
 import magic
@@ -23,6 +23,10 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from .errors import FileRejected
+
+#: A file-system path; callers pass plain strings for per-upload temporary files (see
+#: files.storage on CPython 3.12's pathlib interning).
+StrPath = str | os.PathLike[str]
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +44,13 @@ MAX_PDF_OBJECTS = 200_000
 _local = threading.local()
 
 
-def detect_content_type(path: Path) -> str:
+def detect_content_type(path: StrPath) -> str:
     """The MIME type libmagic reports for a file's content (never its name)."""
     detector = getattr(_local, "magic", None)
     if detector is None:
         # python-magic's module functions share one handle; libmagic is not thread-safe.
         detector = _local.magic = magic.Magic(mime=True)
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         head = handle.read(MAGIC_HEAD_BYTES)
     return str(detector.from_buffer(head))
 
@@ -106,10 +110,10 @@ def _active_pdf_content(reader: PdfReader) -> list[str]:
     return sorted(set(found))
 
 
-def check_pdf(path: Path) -> None:
+def check_pdf(path: StrPath) -> None:
     """Open the PDF strictly; refuse broken, encrypted or active (JavaScript, Launch…) ones."""
     try:
-        reader = PdfReader(path, strict=True)
+        reader = PdfReader(os.fspath(path), strict=True)
         if reader.is_encrypted:
             raise FileRejected(PDF_ENCRYPTED, code="pdf_encrypted")
         if len(reader.pages) < 1:
@@ -170,9 +174,9 @@ def _too_many_pixels(width: int, height: int) -> FileRejected:
     )
 
 
-def check_image(path: Path, content_type: str) -> None:
+def check_image(path: StrPath, content_type: str) -> None:
     """Decode the image within the pixel budget: header size first, verify(), then load()."""
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         head = handle.read(256 * 1024)
     size = _png_size(head) if content_type == "image/png" else _jpeg_size(head)
     if size and size[0] * size[1] > MAX_IMAGE_PIXELS:
@@ -208,7 +212,7 @@ MEDIA_CORRUPT = _("影音檔案已損毀或無法解析")
 _DEMUXERS = {"mp3": "mp3", "mp4": "mov,mp4,m4a,3gp,3g2,mj2"}
 
 
-def _ffprobe(path: Path, extension: str) -> dict[str, Any]:
+def _ffprobe(path: StrPath, extension: str) -> dict[str, Any]:
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:
         logger.error("ffprobe is not installed; media uploads cannot be checked")
@@ -233,7 +237,7 @@ def _ffprobe(path: Path, extension: str) -> dict[str, Any]:
         "-i",
         "file:/dev/stdin",
     ]
-    with path.open("rb") as stdin:
+    with open(path, "rb") as stdin:
         try:
             result = subprocess.run(  # noqa: S603 - fixed argument list, no shell
                 cmd, stdin=stdin, capture_output=True, timeout=FFPROBE_TIMEOUT, check=False
@@ -252,7 +256,7 @@ def _ffprobe(path: Path, extension: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def check_media(path: Path, extension: str) -> float:
+def check_media(path: StrPath, extension: str) -> float:
     """Probe an mp3/mp4 with ffprobe; return its duration in seconds.
 
     mp3 must be an MP3 stream with audio; mp4 must hold a video or audio stream; both must

@@ -14,7 +14,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
@@ -23,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
 
 from . import checks
+from .checks import StrPath
 from .errors import FileRejected, StorageFailure
 from .hashing import CHUNK, Digest, Hasher, digest_stream
 from .models import Blob
@@ -105,7 +105,7 @@ def size_rejection(size: int, limit: int, *, at_least: bool = False) -> FileReje
 
 
 @contextlib.contextmanager
-def _local_file(uploaded: UploadedFile | File) -> Iterator[tuple[Path, Digest]]:
+def _local_file(uploaded: UploadedFile | File) -> Iterator[tuple[str, Digest]]:
     """A path holding the upload's bytes, and their digest.
 
     Files from :class:`~files.upload_handlers.HashingTemporaryFileUploadHandler` are already on
@@ -116,7 +116,7 @@ def _local_file(uploaded: UploadedFile | File) -> Iterator[tuple[Path, Digest]]:
     sha256, md5 = getattr(uploaded, "sha256", None), getattr(uploaded, "md5", None)
     counted = getattr(uploaded, "counted_size", None)
     if callable(temp_path) and sha256 and md5 and counted is not None:
-        yield Path(temp_path()), Digest(sha256, md5, counted)
+        yield str(temp_path()), Digest(sha256, md5, counted)
         return
     fd, name = tempfile.mkstemp(prefix="licheng-check-", dir=settings.FILE_UPLOAD_TEMP_DIR)
     try:
@@ -127,15 +127,16 @@ def _local_file(uploaded: UploadedFile | File) -> Iterator[tuple[Path, Digest]]:
             for chunk in uploaded.chunks(CHUNK):
                 hasher.update(chunk)
                 out.write(chunk)
-        yield Path(name), hasher.digest()
+        yield name, hasher.digest()
     finally:
-        Path(name).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 # --- Checks -------------------------------------------------------------------------------
 
 
-def _check(path: Path, digest: Digest, raw_name: str, rule: FileRule) -> StoredFile:
+def _check(path: StrPath, digest: Digest, raw_name: str, rule: FileRule) -> StoredFile:
     if digest.size == 0:
         raise FileRejected(gettext("檔案是空的（0 位元組）"), code="empty")
     if digest.size > rule.max_bytes:
@@ -206,8 +207,8 @@ def stored_digest(storage: Storage, name: str) -> Digest | None:
         return None
 
 
-def _write(storage: Storage, name: str, path: Path, *, replace: bool) -> None:
-    with path.open("rb") as handle:
+def _write(storage: Storage, name: str, path: StrPath, *, replace: bool) -> None:
+    with open(path, "rb") as handle:
         content = File(handle, name=name)
         if replace and hasattr(storage, "replace"):
             storage.replace(name, content)
@@ -219,7 +220,7 @@ def _write(storage: Storage, name: str, path: Path, *, replace: bool) -> None:
             storage.save(name, content)
 
 
-def put_blob(storage: Storage, name: str, path: Path, digest: Digest) -> None:
+def put_blob(storage: Storage, name: str, path: StrPath, digest: Digest) -> None:
     """Make ``storage`` hold a verified copy of ``path`` under ``name`` (idempotent).
 
     An existing copy with the right hash is reused (its time refreshed for the sweep); a

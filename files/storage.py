@@ -6,11 +6,11 @@ directory, so a file either exists whole under its name or not at all, even acro
 or power loss. Blob names are content-addressed (``ab/cd/<sha256>``) and never altered.
 """
 
+import contextlib
 import errno
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 from django.core.files import File
@@ -64,6 +64,11 @@ def _fsync_dir(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 class DurableFileSystemStorage(FileSystemStorage):
     """File-system storage whose saves are atomic, fsynced and never overwrite.
 
@@ -79,23 +84,27 @@ class DurableFileSystemStorage(FileSystemStorage):
         # Content-addressed names must never be altered ("_abc123" suffixes would break them).
         return name
 
-    def _makedirs(self, directory: Path) -> None:
+    # Paths here are plain strings, not pathlib.Path: CPython 3.12's pathlib interns every
+    # path component (sys.intern) and interned strings never die, so one Path per blob name
+    # would leak ~150 bytes per stored file for the life of the process.
+
+    def _makedirs(self, directory: str) -> None:
         # Create missing parents one by one and fsync each parent, so the new directory
         # entries themselves survive a crash.
-        missing: list[Path] = []
+        missing: list[str] = []
         current = directory
-        while not current.exists():
+        while not os.path.exists(current):
             missing.append(current)
-            current = current.parent
+            current = os.path.dirname(current)
         for path in reversed(missing):
             try:
                 self._io("mkdir", os.mkdir, path, self.directory_permissions_mode or 0o750)
             except FileExistsError:
                 continue
-            self._io("fsync_dir", _fsync_dir, path.parent)
+            self._io("fsync_dir", _fsync_dir, os.path.dirname(path))
 
-    def _write_temp(self, directory: Path, content: File) -> Path:
-        tmp = directory / f"{TMP_PREFIX}{secrets.token_hex(8)}"
+    def _write_temp(self, directory: str, content: File) -> str:
+        tmp = os.path.join(directory, f"{TMP_PREFIX}{secrets.token_hex(8)}")
         mode = self.file_permissions_mode or 0o640
         fd = self._io("open", os.open, tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
@@ -114,34 +123,34 @@ class DurableFileSystemStorage(FileSystemStorage):
             finally:
                 self._io("close", os.close, fd)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
             raise
         return tmp
 
     def _save(self, name: str, content: File) -> str:
         """Write ``content`` under ``name`` atomically; FileExistsError if it exists."""
-        full = Path(self.path(name))
-        directory = full.parent
+        full = self.path(name)
+        directory = os.path.dirname(full)
         self._makedirs(directory)
         tmp = self._write_temp(directory, content)
         try:
             # link() refuses to replace an existing name, atomically: no overwrite, ever.
             self._io("link", os.link, tmp, full)
         finally:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
         self._io("fsync_dir", _fsync_dir, directory)
         return name
 
     def replace(self, name: str, content: File) -> str:
         """Atomically replace ``name`` with ``content`` (repair only; fsynced like a save)."""
-        full = Path(self.path(name))
-        directory = full.parent
+        full = self.path(name)
+        directory = os.path.dirname(full)
         self._makedirs(directory)
         tmp = self._write_temp(directory, content)
         try:
             self._io("rename", os.replace, tmp, full)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
             raise
         self._io("fsync_dir", _fsync_dir, directory)
         return name

@@ -24,12 +24,15 @@ fi
 # the school side delivers with (LICHENG_CENTRAL_TOKEN), idempotently.
 export LICHENG_CENTRAL_URL="${LICHENG_CENTRAL_URL:-http://$HOST:$PORT/api/central/v1}"
 $PY manage.py central_demo_setup >/dev/null
-# Builds or deliveries interrupted by a stop are queued again (production: run it from cron).
+# Builds or deliveries interrupted by a stop (or a worker that died) are queued again: once
+# now, then every 5 minutes beside the worker.
 $PY manage.py resume_submissions
 
 $PY manage.py db_worker >var/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+$PY manage.py resume_submissions --every 300 >>var/worker.log 2>&1 &
+resumer=$!
+trap 'kill $worker $resumer 2>/dev/null || true' EXIT INT TERM
 
 echo
 echo "Licheng is running at http://$HOST:$PORT/  (Ctrl-C stops it; the task worker logs to var/worker.log)"

@@ -72,3 +72,75 @@ def test_interrupted_and_due_submissions_are_re_enqueued_f6(
     assert delivered == [due.pk]
     assert fresh.pk not in built + delivered
     assert "resumed 2 interrupted, 1 due retries" in out.getvalue()
+
+
+def _queued(task_path: str, pk: int, status: str, *, started_minutes_ago: int = 0) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    DBTaskResult.objects.create(
+        task_path=task_path,
+        args_kwargs={"args": [pk], "kwargs": {}},
+        status=status,
+        backend_name="default",
+        run_after=now,
+        started_at=now - datetime.timedelta(minutes=started_minutes_ago)
+        if status == "RUNNING"
+        else None,
+    )
+
+
+def test_a_submission_whose_task_is_queued_or_running_is_not_enqueued_twice(
+    monkeypatch: pytest.MonkeyPatch, django_user_model: Any
+) -> None:
+    """Running the command often (``--every``) never doubles an attempt; a task RUNNING for
+    longer than INTERRUPTED_AFTER belongs to a dead worker and does not block the resume."""
+    from schools.models import School
+
+    school = School.objects.create(code="654322", name="測試高中")
+    user = django_user_model.objects.create_user(username="registrar-y", password="x")
+    ago = timezone.now() - datetime.timedelta(minutes=1)
+    queued_retry = _submission(
+        school, user, SubmissionStatus.DELIVERING, age_minutes=1, next_attempt_at=ago
+    )
+    running_build = _submission(school, user, SubmissionStatus.BUILDING, age_minutes=60)
+    dead_build = _submission(school, user, SubmissionStatus.BUILDING, age_minutes=60)
+    _queued("submissions.tasks.deliver_task", queued_retry.pk, "READY")
+    _queued("submissions.tasks.build_and_deliver", running_build.pk, "RUNNING")
+    _queued("submissions.tasks.build_and_deliver", dead_build.pk, "RUNNING", started_minutes_ago=60)
+    built: list[int] = []
+    delivered: list[int] = []
+    command = "submissions.management.commands.resume_submissions"
+    monkeypatch.setattr(f"{command}.build_and_deliver", _Recorder(built))
+    monkeypatch.setattr(f"{command}.deliver_task", _Recorder(delivered))
+
+    call_command("resume_submissions", stdout=StringIO())
+
+    assert built == [dead_build.pk]
+    assert delivered == []
+
+
+def test_every_keeps_checking(monkeypatch: pytest.MonkeyPatch, django_user_model: Any) -> None:
+    from schools.models import School
+
+    school = School.objects.create(code="654323", name="測試高中")
+    user = django_user_model.objects.create_user(username="registrar-z", password="x")
+    stuck = _submission(school, user, SubmissionStatus.BUILDING, age_minutes=60)
+    built: list[int] = []
+    command = "submissions.management.commands.resume_submissions"
+    monkeypatch.setattr(f"{command}.build_and_deliver", _Recorder(built))
+    monkeypatch.setattr(f"{command}.deliver_task", _Recorder([]))
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(f"{command}.time.sleep", sleep)
+
+    with pytest.raises(KeyboardInterrupt):
+        call_command("resume_submissions", "--every", "300", stdout=StringIO())
+
+    assert sleeps == [300, 300]
+    assert built == [stuck.pk, stuck.pk]  # checked twice; the recorder queues nothing real
