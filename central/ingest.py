@@ -72,6 +72,8 @@ CHUNK = 1024 * 1024
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # read streaming; ~170 bytes per part
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _BATCH = 500
+#: Roster lines stored per INSERT: a line of 10 performances is ~10 KB of Python objects.
+_LINE_BATCH = 100
 
 
 # --- Tokens ----------------------------------------------------------------------------------
@@ -662,7 +664,7 @@ def _store_roster(
     path = f"rosters/{roster}.jsonl"
     for _number, line in _lines(zf, path):
         lines.append(line)
-        if len(lines) >= _BATCH:
+        if len(lines) >= _LINE_BATCH:
             flush()
     if lines:
         flush()
