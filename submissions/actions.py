@@ -80,6 +80,7 @@ def submit_rosters(
     semester: int,
     rosters: Iterable[str],
     students: Sequence[Student] | None = None,
+    expected_version: int | None = None,
 ) -> Submission:
     """Submit rosters to the central database (提交, RULES.md §5 step 2).
 
@@ -89,6 +90,9 @@ def submit_rosters(
     — and its immutable per-student snapshots (``package.snapshot_submission``) in one
     transaction; audit ``submission.created``; on commit enqueues ``tasks.build_and_deliver``.
     ``students`` restricts the submission (a resubmission after disputes, §5 step 4).
+    ``expected_version`` is the latest version the registrar's pre-check page showed (0: none):
+    when another submission of the same rosters was made since, SubmissionError
+    ``stale_precheck`` — two tabs or a double submit never send the same rosters twice.
     Course-consultation records are in no roster and never leave the school (§12 item 5).
     """
     from .package import snapshot_submission
@@ -111,6 +115,16 @@ def submit_rosters(
         # Lock the school row so two registrars submitting at once get distinct versions.
         School.objects.select_for_update().filter(pk=school.pk).first()
         previous = latest_submission(school, school_year, semester, ordered)
+        latest = previous.version if previous else 0
+        if expected_version is not None and expected_version != latest:
+            raise SubmissionError(
+                _(
+                    "這組名冊在您預檢之後已提交第 %(version)d 版（您預檢時看到的是第 "
+                    "%(expected)d 版）；請重新預檢，確認後再提交。"
+                )
+                % {"version": latest, "expected": expected_version},
+                code="stale_precheck",
+            )
         submission = Submission.objects.create(
             school=school,
             school_year=school_year,
@@ -282,15 +296,18 @@ def resubmit_disputed(*, actor: User, submission: Submission) -> Submission:
     ``submission.created`` and ``receipt.resolved``.
     """
     _require_registrar(actor, submission.school)
-    disputed = list(
-        submission.confirmations.filter(status=ConfirmationStatus.DISPUTED).select_related(
-            "student"
-        )
-    )
-    if not disputed:
-        raise SubmissionError(_("沒有待處理的資料有誤回報。"), code="no_disputes")
-    students = sorted({c.student for c in disputed}, key=lambda s: s.student_number)
     with transaction.atomic():
+        # Lock the school row first, then read the disputes: a second click waits here and
+        # then finds them resolved (``no_disputes``) instead of sending a second version.
+        School.objects.select_for_update().filter(pk=submission.school_id).first()
+        disputed = list(
+            submission.confirmations.filter(status=ConfirmationStatus.DISPUTED).select_related(
+                "student"
+            )
+        )
+        if not disputed:
+            raise SubmissionError(_("沒有待處理的資料有誤回報。"), code="no_disputes")
+        students = sorted({c.student for c in disputed}, key=lambda s: s.student_number)
         new = submit_rosters(
             actor=actor,
             school=submission.school,

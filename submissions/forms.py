@@ -26,6 +26,8 @@ class PrecheckForm(forms.Form):
             "兩者請分開預檢與提交。"
         ),
     )
+    #: The latest version the pre-check page showed (hidden in the submit form; 0: none).
+    expected_version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class CheckPeriodForm(forms.Form):

@@ -112,6 +112,7 @@ def submit(request: AuthedRequest) -> HttpResponse:
             school_year=data["school_year"],
             semester=data["semester"],
             rosters=data["rosters"],
+            expected_version=data.get("expected_version"),
         )
     except PermissionDenied:
         raise Http404 from None

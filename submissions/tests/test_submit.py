@@ -270,3 +270,41 @@ def test_refused_submit_returns_to_the_precheck_without_the_csrf_token(w: World,
         "/registrar/submissions/precheck/?school_year=114&semester=1"
         "&rosters=basic&rosters=course_records"
     )
+
+
+def test_a_second_tab_cannot_submit_the_same_rosters_again(w: World, client) -> None:
+    """Two tabs show the same clean pre-check ("第 1 版"); the first submits, the second is
+    refused by name instead of sending a second, identical version."""
+    client.force_login(w.registrar)
+    page = client.get("/registrar/submissions/precheck/", YEARLY_FORM).content.decode()
+    assert 'name="expected_version" value="0"' in page
+    form = {**YEARLY_FORM, "expected_version": 0}
+    with mock.patch("submissions.tasks.build_and_deliver"):
+        first = client.post("/registrar/submissions/submit/", form)
+        second = client.post("/registrar/submissions/submit/", form, follow=True)
+    assert first.status_code == 302
+    assert Submission.objects.count() == 1
+    html = second.content.decode()
+    assert "這組名冊在您預檢之後已提交第 1 版（您預檢時看到的是第 0 版）" in html
+    assert second.redirect_chain[-1][0].startswith("/registrar/submissions/precheck/?")
+    # A fresh pre-check shows version 1, and submitting from it makes version 2.
+    page = client.get("/registrar/submissions/precheck/", YEARLY_FORM).content.decode()
+    assert 'name="expected_version" value="1"' in page
+    with mock.patch("submissions.tasks.build_and_deliver"):
+        client.post("/registrar/submissions/submit/", {**YEARLY_FORM, "expected_version": 1})
+    assert sorted(Submission.objects.values_list("version", flat=True)) == [1, 2]
+
+
+def test_stale_expected_version_is_refused_by_the_action(w: World) -> None:
+    with mock.patch("submissions.tasks.build_and_deliver"):
+        submit_rosters(
+            actor=w.registrar, school=w.school, school_year=114, semester=0,
+            rosters=["outcomes"], expected_version=0,
+        )  # fmt: skip
+        with pytest.raises(SubmissionError) as excinfo:
+            submit_rosters(
+                actor=w.registrar, school=w.school, school_year=114, semester=0,
+                rosters=["outcomes"], expected_version=0,
+            )  # fmt: skip
+    assert excinfo.value.code == "stale_precheck"
+    assert Submission.objects.count() == 1
