@@ -291,47 +291,68 @@ def _verify_manifest(
     return _Verified(manifest, manifest_sha256, index)
 
 
+#: How deeply manifest.json may nest (top object → parts list → part → value is 3). ijson's
+#: prefixed events cost memory quadratic in the depth, so the reader uses its unprefixed
+#: events and refuses anything deeper.
+MAX_MANIFEST_DEPTH = 8
+
+
 def _read_manifest(handle: IO[bytes], index: _IngestIndex) -> dict[str, Any]:
     """Parse ``manifest.json`` as a stream (ijson): returns its top-level keys except
     ``parts``; each part is validated (``PartEntry``) and stored in ``index`` as it is read.
     Raises Refusal("schema") for anything that is not one JSON object with a ``parts`` list,
-    a repeated top-level key, or a part listed twice."""
+    a repeated top-level key, a part listed twice, or nesting deeper than MAX_MANIFEST_DEPTH."""
     header: dict[str, Any] = {}
+    depth = 0  # open containers before the current event
     key: str | None = None
-    builder: ijson.ObjectBuilder | None = None
-    part: ijson.ObjectBuilder | None = None
+    builder: ijson.ObjectBuilder | None = None  # the current header value
+    part: ijson.ObjectBuilder | None = None  # the current part
     number = 0
     seen_parts = False
     try:
-        for prefix, event, value in ijson.parse(handle, use_float=True):
-            if prefix == "" and event in ("start_map", "end_map"):
-                if builder is not None and key is not None:
-                    header[key] = builder.value
-                builder = None
+        for event, value in ijson.basic_parse(handle, use_float=True):
+            level = depth  # where this event sits
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > MAX_MANIFEST_DEPTH:
+                    raise Refusal(
+                        "schema", f"{MANIFEST} nests deeper than {MAX_MANIFEST_DEPTH} levels"
+                    )
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+            if level == 0:
+                if event != "start_map":
+                    raise Refusal("schema", f"{MANIFEST} is not a JSON object")
                 continue
-            if prefix == "" and event == "map_key":
-                if builder is not None and key is not None:
-                    header[key] = builder.value
+            if level == 1 and event == "map_key":
                 if value in header or (value == "parts" and seen_parts):
                     raise Refusal("schema", f"{MANIFEST}: key {value!r} appears twice")
                 key = value
                 seen_parts = seen_parts or value == "parts"
                 builder = None if value == "parts" else ijson.ObjectBuilder()
                 continue
-            if prefix == "":
-                raise Refusal("schema", f"{MANIFEST} is not a JSON object")
-            if builder is not None:
+            if level == 1 and event == "end_map":
+                continue  # the end of the manifest
+            if key != "parts":
+                assert builder is not None  # a value follows its key
                 builder.event(event, value)
+                if depth == 1:  # the value is complete
+                    header[str(key)] = builder.value
+                    builder = None
                 continue
-            # key == "parts": an array of part objects.
-            if prefix == "parts" and event in ("start_array", "end_array"):
+            # The value of "parts": a list of part objects.
+            if level == 1:
+                if event != "start_array":
+                    raise Refusal("schema", f"{MANIFEST}: parts must be a list of objects")
                 continue
-            if prefix == "parts.item" and event == "start_map" and part is None:
-                part = ijson.ObjectBuilder()
-            if part is None:
+            if level == 2 and event == "end_array":
+                continue
+            if level == 2 and event != "start_map":
                 raise Refusal("schema", f"{MANIFEST}: parts must be a list of objects")
+            if part is None:
+                part = ijson.ObjectBuilder()
             part.event(event, value)
-            if prefix == "parts.item" and event == "end_map":
+            if depth == 2:  # the part object is complete
                 _index_part(index, part.value, number)
                 number += 1
                 part = None
@@ -417,6 +438,27 @@ def _verify_parts(zf: zipfile.ZipFile, verified: _Verified) -> None:
             )
 
 
+#: How deeply a roster line may nest (line → records → record → a file entry is 4); deeper
+#: JSON is refused before it reaches the database (PostgreSQL's jsonb has its own limit).
+MAX_LINE_DEPTH = 10
+
+
+def _nesting(value: Any) -> int:
+    """How many containers deep ``value`` goes (iterative: no recursion limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            level += 1
+            deepest = max(deepest, level)
+            if level <= MAX_LINE_DEPTH:
+                stack.extend((child, level) for child in item)
+    return deepest
+
+
 def _lines(zf: zipfile.ZipFile, path: str) -> Iterator[tuple[int, RosterLine]]:
     """Validated lines of one roster part, one at a time."""
     buffer = b""
@@ -424,9 +466,14 @@ def _lines(zf: zipfile.ZipFile, path: str) -> Iterator[tuple[int, RosterLine]]:
 
     def parse(raw: bytes) -> RosterLine:
         try:
-            return RosterLine.model_validate(json.loads(raw.decode("utf-8")))
+            data = json.loads(raw.decode("utf-8"))
+            if _nesting(data) > MAX_LINE_DEPTH:
+                raise RecursionError
+            return RosterLine.model_validate(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise Refusal("schema", f"{path} line {number}: not JSON ({exc})") from exc
+        except RecursionError as exc:
+            raise Refusal("schema", f"{path} line {number}: nested too deeply") from exc
         except ValidationError as exc:
             raise Refusal("schema", f"{path} line {number}: {first_error(exc)}") from exc
 
@@ -679,10 +726,20 @@ def _record_rejection(
     manifest: dict[str, Any] = {}
     try:
         with zipfile.ZipFile(path) as zf, zf.open(MANIFEST) as handle:
-            # Streamed: only the top-level scalars, never the parts list.
-            for prefix, event, value in ijson.parse(handle):
-                if prefix in _REJECTION_KEYS and event in ("string", "number"):
-                    manifest.setdefault(prefix, value)
+            # Streamed: only the top-level scalars, never the parts list; unprefixed events
+            # (see MAX_MANIFEST_DEPTH), stopping at that depth.
+            depth, key = 0, None
+            for event, value in ijson.basic_parse(handle):
+                if event == "map_key" and depth == 1:
+                    key = value
+                elif event in ("string", "number") and depth == 1 and key in _REJECTION_KEYS:
+                    manifest.setdefault(key, value)
+                elif event in ("start_map", "start_array"):
+                    depth += 1
+                    if depth > MAX_MANIFEST_DEPTH:
+                        break
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
     except Exception:  # noqa: S110 (best effort: the manifest may be what is broken)
         pass
     package_id = _uuid(manifest.get("package_id")) or _uuid(hint) or uuid.uuid4()

@@ -94,6 +94,36 @@ CASES: dict[str, tuple[Callable[[dict[str, Any], bytes], bytes], str, str]] = {
 }
 
 
+@pytest.mark.parametrize("depth", [12, 100_000])
+def test_deeply_nested_roster_line_is_refused(
+    exchange: Exchange, tmp_path: Path, depth: int
+) -> None:
+    """Past MAX_LINE_DEPTH a line is refused (json.loads would raise RecursionError at
+    ~100,000 levels, and PostgreSQL's jsonb refuses deep documents): a schema refusal."""
+    _submission, path = built(exchange)
+    name = "rosters/outcomes.jsonl"
+    with zipfile.ZipFile(path) as zf:
+        lines = zf.read(name).splitlines()
+    nested = b"[" * depth + b"]" * depth
+    data = b"\n".join([b'{"extra":' + nested + b"," + lines[0][1:], *lines[1:]])
+
+    def resign(m: dict[str, Any], _raw: bytes) -> bytes:
+        for part in m["parts"]:
+            if part["path"] == name:
+                part.update(
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                    size=len(data),
+                )
+        return _dump(m)
+
+    changed = rewrite_zip(path, tmp_path / "deep-line-part.zip", change={name: data})
+    response = post(resigned(changed, tmp_path / "deep-line.zip", resign))
+
+    assert_refused_whole(response, "schema")
+    assert "nested too deeply" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_malformed_manifest_is_refused_whole(exchange: Exchange, tmp_path: Path, case: str) -> None:
     edit, code, detail = CASES[case]
@@ -120,3 +150,19 @@ def test_manifest_in_another_key_order_and_layout_is_accepted(
     assert response.status_code == 200, response.content
     assert response.json()["package_id"] == str(submission.code)
     assert CentralRecord.objects.count() == len(exchange.students)
+
+
+def test_deeply_nested_manifest_is_refused_without_blowing_up(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """ijson's prefixed events cost memory quadratic in the depth (100,000 levels: gigabytes);
+    the reader refuses past MAX_MANIFEST_DEPTH instead."""
+
+    def nested(m: dict[str, Any], raw: bytes) -> bytes:
+        depth = 100_000
+        return raw.rstrip()[:-1] + b', "extra": ' + b"[" * depth + b"]" * depth + b"}"
+
+    response = post(resigned(built(exchange)[1], tmp_path / "deep.zip", nested))
+
+    assert_refused_whole(response, "schema")
+    assert "nests deeper than 8 levels" in response.json()["detail"]
