@@ -404,3 +404,22 @@ def test_package_lists_every_part_with_its_checksum(world: SchoolWorld, portfoli
     assert {p["path"] for p in manifest["parts"]} == names
     assert manifest["format"] == "licheng-transfer" and manifest["format_version"] == 1
     assert "consultations" not in body  # never leave the school (RULES.md §2)
+
+
+def test_deeply_nested_manifest_is_refused_plainly(
+    world: SchoolWorld, portfolio: Student, receiving: Receiving, client
+):
+    """json.loads raises RecursionError on deep nesting: a refusal, not a server error."""
+    data = export(client, world, portfolio)
+    depth = 100_000
+
+    def nest(name: str, body: bytes) -> bytes:
+        if name == "manifest.json":
+            return b'{"x":' + b"[" * depth + b"]" * depth + b"," + body.lstrip()[1:]
+        return body
+
+    response = upload(client, receiving, rezip(data, nest))
+
+    assert response.status_code == 400
+    assert "manifest.json 無法解讀" in response.content.decode()
+    assert nothing_imported(receiving)

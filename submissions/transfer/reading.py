@@ -129,7 +129,7 @@ def read_package(path: Path) -> TransferPackage:
                 raise _refuse_tampered("manifest.json 過大")
             try:
                 manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 raise _refuse_tampered("manifest.json 無法解讀") from None
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise TransferRefused(
@@ -171,7 +171,7 @@ def read_package(path: Path) -> TransferPackage:
                     raise _refuse_tampered(f"{name} 的內容與檔名不符")
             try:
                 data = json.loads(archive.read(DATA).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 raise _refuse_tampered("student.json 無法解讀") from None
     except zipfile.BadZipFile:  # includes a CRC error in a member
         raise _refuse_tampered("ZIP 結構錯誤") from None
