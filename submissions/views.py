@@ -34,7 +34,7 @@ from .permissions import (
     student_of,
 )
 from .precheck import precheck as run_precheck
-from .precheck import summarize
+from .precheck import Severity, summarize
 
 POLL_SECONDS = 2
 
@@ -85,7 +85,8 @@ def precheck_page(request: AuthedRequest) -> HttpResponse:
             )
             context.update(
                 ran=True,
-                problems=problems,
+                problems=[p for p in problems if p.severity != Severity.INFO],
+                infos=[p for p in problems if p.severity == Severity.INFO],
                 counts=summarize(problems),
                 school_year=year,
                 semester=semester,

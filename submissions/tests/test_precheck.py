@@ -265,3 +265,24 @@ def test_score_fix_clears_the_problem(w: World) -> None:
     assert len(precheck(w.school, 114, 1, SEMESTER)) == 1
     CourseRecord.objects.filter(pk=record.pk).update(score=Decimal("77.0"))
     assert precheck(w.school, 114, 1, SEMESTER) == []
+
+
+def test_info_rows_are_folded_away_from_the_problems(w: World, client) -> None:
+    """Notes that do not block submission (category 8/9 rows left out, one per student) sit in
+    a collapsed section, so the problem table lists only what needs fixing."""
+    group = w.add_offering("班會", course_code(category="8", subject="11"))
+    for student in w.students:
+        CourseRecord.objects.create(offering=group, student=student, score=None)
+    client.force_login(w.registrar)
+    resp = client.get(
+        "/registrar/submissions/precheck/",
+        {"school_year": 114, "semester": 1, "rosters": ["course_records"]},
+    )
+    html = resp.content.decode()
+    assert resp.context["problems"] == []
+    assert len(resp.context["infos"]) == len(w.students)
+    assert "預檢沒有發現錯誤或警告。" in html
+    assert f"{len(w.students)} 項說明（不影響提交，例如依規定不送出的資料）" in html
+    assert 'data-testid="problems"' not in html
+    assert 'data-testid="info-rows"' in html
+    assert 'data-testid="submit-form"' in html
