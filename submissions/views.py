@@ -33,8 +33,8 @@ from .permissions import (
     registrar_school_or_404,
     student_of,
 )
-from .precheck import precheck as run_precheck
 from .precheck import Severity, summarize
+from .precheck import precheck as run_precheck
 
 POLL_SECONDS = 2
 
