@@ -177,7 +177,8 @@ def open_check_period(
     3 days (RULES.md §3, §5 step 3). Registrars of the school only.
 
     Raises SubmissionError: ``not_accepted``, ``period_order``, ``period_too_short`` (naming
-    the 3-day minimum and the length given). Audit ``check_period.opened``.
+    the 3-day minimum and the length given), ``period_remaining_too_short`` (a start in the
+    past leaving under 3 days from now, naming what is left). Audit ``check_period.opened``.
     """
     _require_registrar(actor, submission.school)
     if submission.status != SubmissionStatus.ACCEPTED:
@@ -194,6 +195,19 @@ def open_check_period(
             _("收訖確認期間至少需 3 天，您設定的期間只有 %(given)s。")
             % {"given": format_duration(length)},
             code="period_too_short",
+        )
+    # A start in the past does not count: students must have 3 days from now. The form is
+    # filled in whole minutes, so "now" is taken to the minute.
+    now = timezone.now().replace(second=0, microsecond=0)
+    if opens_at < now and closes_at - now < MIN_CHECK_PERIOD:
+        remaining = max(closes_at - now, datetime.timedelta(0))
+        raise SubmissionError(
+            _(
+                "收訖確認期間從現在起至少需 3 天；開始時間已過，距截止時間只剩 %(given)s。"
+                "請延後截止時間。"
+            )
+            % {"given": format_duration(remaining)},
+            code="period_remaining_too_short",
         )
     with transaction.atomic():
         period = CheckPeriod.objects.create(

@@ -25,6 +25,17 @@ SEMESTER_ROSTERS = {Roster.BASIC, Roster.COURSE_RECORDS}
 YEARLY_ROSTERS = {Roster.OUTCOMES, Roster.PERFORMANCES}
 
 
+def term_label(school_year: int, semester: int) -> str:
+    """``114 學年度 第 1 學期``, or ``114 學年度（整學年）`` for semester 0 (the yearly rosters
+    of outcomes and performances, RULES.md §2): the one wording of a submission's term."""
+    if semester:
+        return _("%(year)s 學年度 第 %(semester)s 學期") % {
+            "year": school_year,
+            "semester": semester,
+        }
+    return _("%(year)s 學年度（整學年）") % {"year": school_year}
+
+
 class SubmissionStatus(models.TextChoices):
     BUILDING = "building", _("打包中")
     BUILT = "built", _("已打包")
@@ -83,6 +94,10 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school.code} {self.school_year}-{self.semester} v{self.version}"
+
+    @property
+    def term_label(self) -> str:
+        return term_label(self.school_year, self.semester)
 
 
 class Snapshot(models.Model):

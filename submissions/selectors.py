@@ -25,6 +25,7 @@ from .models import (
     Roster,
     Submission,
     SubmissionStatus,
+    term_label,
 )
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,10 @@ class CentralRoster:
             return str(Roster(self.roster).label)
         except ValueError:
             return self.roster
+
+    @property
+    def term_label(self) -> str:
+        return term_label(self.school_year, self.semester)
 
 
 def fetch_central_records(

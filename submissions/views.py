@@ -7,6 +7,7 @@ of disputed students. Student pages: the receipt check — what the central data
 for them, and marking it correct or disputed during a check period.
 """
 
+import datetime
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,9 +26,9 @@ from accounts.roles import get_role_context
 from audit.actions import record_event
 
 from . import actions, selectors
-from .actions import SubmissionError
+from .actions import MIN_CHECK_PERIOD, SubmissionError
 from .forms import CheckPeriodForm, ConfirmationForm, PrecheckForm
-from .models import Roster, Submission
+from .models import Roster, Submission, SubmissionStatus
 from .permissions import (
     access_student_submission,
     access_submission,
@@ -162,12 +164,17 @@ def submission_list(request: AuthedRequest) -> HttpResponse:
 
 def _detail_context(request: AuthedRequest, submission: Submission) -> dict[str, Any]:
     confirmations = list(selectors.list_confirmations(submission))
+    periods = list(submission.check_periods.order_by("-opens_at"))
+    now = timezone.now()
     return {
         "submission": submission,
         "summary": selectors.receipt_summary(submission),
         "active": submission.status in selectors.ACTIVE_STATUSES,
         "poll_seconds": POLL_SECONDS,
-        "periods": list(submission.check_periods.order_by("-opens_at")),
+        "periods": periods,
+        # Accepted, and no period open now or still to come: prompt to open one.
+        "needs_period": submission.status == SubmissionStatus.ACCEPTED
+        and not any(p.closes_at > now for p in periods),
         "open_period": actions.open_period(submission),
         "confirmations": confirmations,
         "disputes": [c for c in confirmations if c.status == "disputed"],
@@ -182,9 +189,20 @@ def submission_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     submission = access_submission(request.user, code)
     context = _detail_context(request, submission)
     if _is_htmx(request):
-        return render(request, "submissions/partials/submission_status.html", context)
-    context["period_form"] = CheckPeriodForm()
+        response = render(request, "submissions/partials/submission_status.html", context)
+        if not context["active"]:
+            # Delivery has ended: reload the whole page so the check-period part follows.
+            response["HX-Refresh"] = "true"
+        return response
+    context["period_form"] = CheckPeriodForm(initial=_period_initial())
     return render(request, "submissions/submission_detail.html", context)
+
+
+def _period_initial() -> dict[str, datetime.datetime]:
+    """A suggested check period: from now to 23:59 three days on (Taipei time), ≥ 3 days."""
+    opens = timezone.localtime().replace(second=0, microsecond=0)
+    closes = (opens + MIN_CHECK_PERIOD).replace(hour=23, minute=59)
+    return {"opens_at": opens, "closes_at": closes}
 
 
 @require_POST

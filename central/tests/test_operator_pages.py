@@ -83,3 +83,32 @@ def test_central_demo_setup_registers_389301_with_the_configured_token(
 
     school = CentralSchool.objects.get(code="389301")
     assert school.token_hash == hash_token(settings.LICHENG_CENTRAL_TOKEN)
+
+
+def test_operator_pages_show_chinese_roster_term_and_refusal_labels(
+    exchange: Exchange, client: Client
+) -> None:
+    """Rosters and refusal codes read in Chinese (the code and the technical detail stay in a
+    small second line); a yearly package's term reads 整學年, not 第 0 學期."""
+    package = deliver(exchange)  # outcomes, semester 0
+    refused = Client().post(
+        "/api/central/v1/packages",
+        b"not a zip",
+        content_type="application/zip",
+        HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
+    )
+    assert refused.status_code == 400
+    rejected = ReceivedPackage.objects.get(status="rejected")
+    client.force_login(operator())
+
+    home = client.get("/central/").content.decode()
+    assert "資料包不完整（不是可讀取的 ZIP 檔，或檔案中途截斷）" in home
+    assert "<code>truncated</code> not a complete ZIP package" in home
+    assert f"{package.school_year} 學年度（整學年）" in home
+    assert "第 0 學期" not in home
+    detail = client.get(f"/central/packages/{package.package_id}/").content.decode()
+    assert "課程學習成果名冊" in detail
+    assert "<td>outcomes</td>" not in detail
+    assert f"{package.school_year} 學年度（整學年）" in detail
+    refusal = client.get(f"/central/packages/{rejected.package_id}/").content.decode()
+    assert "資料包不完整" in refusal and "<code>truncated</code>" in refusal

@@ -197,6 +197,9 @@ def test_student_sees_channel_view_of_central_record(world: SchoolWorld, client,
     assert "課程5" not in preview.split("此管道看不到的資料")[0]
     assert "此管道只看得到第 1–4 學期" in preview
     assert student.national_id not in stage2
+    for page in (stage2, preview):  # internal document references stay out of the page
+        assert "RULES.md" not in page and "[NEWS]" not in page and "S-CAC2024" not in page
+        assert "實際可見範圍以各招生管道當年度的簡章為準。" in page
     assert not AuditEvent.objects.filter(action="central_record.view").exists()  # own reads
 
 

@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -88,7 +89,8 @@ def test_check_period_of_3_days_is_opened_and_audited_r3(
 ) -> None:
     submission = _submit(w, django_capture_on_commit_callbacks)
     client.force_login(w.registrar)
-    start = timezone.now().replace(second=0, microsecond=0)
+    # From the next whole minute: a start already past would have to leave 3 days from now.
+    start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
     resp = client.post(
         f"/registrar/submissions/{submission.code}/check-period/",
         {"opens_at": _local(start), "closes_at": _local(start + datetime.timedelta(days=3))},
@@ -97,6 +99,71 @@ def test_check_period_of_3_days_is_opened_and_audited_r3(
     period = CheckPeriod.objects.get()
     assert period.closes_at - period.opens_at == datetime.timedelta(days=3)
     assert AuditEvent.objects.filter(action="check_period.opened", actor=w.registrar).exists()
+
+
+def test_check_period_started_in_the_past_needs_3_days_left_from_now_r3(
+    w: World, client, django_capture_on_commit_callbacks
+) -> None:
+    """Four days long but started two days ago: only 2 days 12 hours are left for students."""
+    submission = _submit(w, django_capture_on_commit_callbacks)
+    client.force_login(w.registrar)
+    now = timezone.localtime().replace(second=30, microsecond=0)
+    with time_machine.travel(now, tick=False):
+        resp = client.post(
+            f"/registrar/submissions/{submission.code}/check-period/",
+            {
+                "opens_at": _local(now - datetime.timedelta(days=2)),
+                "closes_at": _local(now + datetime.timedelta(days=2, hours=12)),
+            },
+        )
+    assert resp.status_code == 400
+    assert (
+        "收訖確認期間從現在起至少需 3 天；開始時間已過，距截止時間只剩 2 天 12 小時。"
+        "請延後截止時間。"
+    ) in resp.content.decode()
+    assert CheckPeriod.objects.count() == 0
+
+
+def test_check_period_started_in_the_past_with_3_days_left_is_opened_r3(
+    w: World, client, django_capture_on_commit_callbacks
+) -> None:
+    submission = _submit(w, django_capture_on_commit_callbacks)
+    client.force_login(w.registrar)
+    now = timezone.localtime().replace(second=30, microsecond=0)
+    with time_machine.travel(now, tick=False):
+        resp = client.post(
+            f"/registrar/submissions/{submission.code}/check-period/",
+            {
+                "opens_at": _local(now - datetime.timedelta(hours=2)),
+                "closes_at": _local(now + datetime.timedelta(days=3)),
+            },
+        )
+    assert resp.status_code == 302
+    assert CheckPeriod.objects.count() == 1
+
+
+def test_accepted_submission_without_a_period_prompts_to_open_one(
+    w: World, client, django_capture_on_commit_callbacks
+) -> None:
+    """E.g. a resubmitted v2: accepted, no period yet — the page says so and links to the form;
+    once a period is open (or still to come) the prompt is gone. A yearly submission's title
+    reads 整學年, never 第 0 學期."""
+    submission = _submit(w, django_capture_on_commit_callbacks, ["outcomes", "performances"])
+    client.force_login(w.registrar)
+    url = f"/registrar/submissions/{submission.code}/"
+    html = client.get(url).content.decode()
+    assert 'data-testid="period-prompt"' in html
+    assert "中央資料庫已收訖，但還沒有開放收訖確認期間。" in html
+    assert 'href="#check-period"' in html
+    # A page that was polling while it delivered reloads whole once delivery has ended.
+    polled = client.get(url, headers={"HX-Request": "true"})
+    assert polled["HX-Refresh"] == "true"
+    assert "114 學年度（整學年） · 第 1 版" in html
+    assert "第 0 學期" not in html
+    listing = client.get("/registrar/submissions/").content.decode()
+    assert "114 學年度（整學年）" in listing and "第 0 學期" not in listing
+    _open_period(submission, w)
+    assert 'data-testid="period-prompt"' not in client.get(url).content.decode()
 
 
 def test_check_period_needs_an_accepted_submission(w: World, client) -> None:
