@@ -27,7 +27,7 @@ from . import actions, selectors
 from .actions import SubmissionError
 from .forms import CheckPeriodForm, ConfirmationForm, PrecheckForm
 from .lines import snapshot_lines
-from .models import Roster, Submission
+from .models import ConfirmationStatus, Roster, Submission
 from .permissions import (
     access_student_submission,
     access_submission,
@@ -263,7 +263,13 @@ def receipt_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     corrected a version the student disputed, the lines it changed are marked and the disputed
     ones listed with their new values. 404 unless the submission carried this student."""
     student, submission = access_student_submission(request.user, code)
-    form = ConfirmationForm(request.POST or None)
+    answered = submission.confirmations.filter(student=student).first()
+    initial = (
+        {"status": answered.status, "note": answered.note}
+        if answered is not None and answered.status != ConfirmationStatus.RESOLVED
+        else {}
+    )
+    form = ConfirmationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             actions.confirm_receipt(

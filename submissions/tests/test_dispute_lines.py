@@ -323,3 +323,21 @@ def test_compare_marks_changed_added_removed_and_disputed() -> None:
         "c": ("removed", True),
     }
     assert changes["b"].before is not None and changes["b"].before.summary == "2"
+
+
+def test_the_earlier_answer_is_shown_in_the_form(
+    w: World, client, django_capture_on_commit_callbacks
+) -> None:
+    submission = _submit(w, django_capture_on_commit_callbacks)
+    _open_period(submission, w)
+    client.force_login(w.students[0].user)
+    client.post(
+        f"/receipts/{submission.code}/",
+        {"status": "disputed", "note": "成績有誤", "lines": [CHINESE_LINE]},
+    )
+    html = client.get(f"/receipts/{submission.code}/").content.decode()
+    radio = html.split('value="disputed"')[1].split(">")[0]
+    assert "checked" in radio
+    assert "\n成績有誤</textarea>" in html
+    assert f'value="{CHINESE_LINE}" checked' in html
+    assert f'value="{MATH_LINE}" checked' not in html
