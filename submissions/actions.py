@@ -248,17 +248,30 @@ def open_period(submission: Submission, now: datetime.datetime | None = None) ->
 
 
 def confirm_receipt(
-    *, actor: User, submission: Submission, student: Student, status: str, note: str = ""
+    *,
+    actor: User,
+    submission: Submission,
+    student: Student,
+    status: str,
+    note: str = "",
+    lines: Iterable[str] = (),
 ) -> ReceiptConfirmation:
     """The student marks what the central database holds as correct (正確) or disputes it
-    (有誤) with a note (RULES.md §5 step 4). Only the student themself, only for a submission
-    that carried them, only while a check period is open; they may change their answer until
-    the period closes, but not after a resubmission resolved it.
+    (有誤) with the lines that are wrong and/or a note (RULES.md §3, §5 step 4). Only the
+    student themself, only for a submission that carried them, only while a check period is
+    open; they may change their answer until the period closes, but not after a resubmission
+    resolved it.
 
-    Raises PermissionDenied, or SubmissionError: ``period_closed``, ``note_required``,
-    ``note_too_long``, ``status``, ``resolved``. Audit ``receipt.confirmed`` /
-    ``receipt.disputed``.
+    ``lines`` are line ids (``submissions.lines``); each must be a line this submission
+    carried for the student (its snapshots), otherwise nothing is stored. A dispute needs at
+    least one line or a note.
+
+    Raises PermissionDenied, or SubmissionError: ``period_closed``, ``note_required`` (no line
+    and no note), ``note_too_long``, ``status``, ``lines_with_correct``, ``line_unknown``,
+    ``resolved``. Audit ``receipt.confirmed`` / ``receipt.disputed`` (with the lines).
     """
+    from .lines import snapshot_lines
+
     if student.user_id is None or student.user_id != actor.pk:
         raise PermissionDenied
     if not submission.snapshots.filter(student=student).exists():
@@ -266,13 +279,30 @@ def confirm_receipt(
     if status not in (ConfirmationStatus.CORRECT, ConfirmationStatus.DISPUTED):
         raise SubmissionError(_("請選擇「資料正確」或「資料有誤」。"), code="status")
     note = (note or "").strip()
-    if status == ConfirmationStatus.DISPUTED and not note:
-        raise SubmissionError(_("資料有誤時請說明哪裡有誤。"), code="note_required")
+    chosen = list(dict.fromkeys(str(line) for line in lines))  # unique, in the order sent
+    if status == ConfirmationStatus.CORRECT and chosen:
+        raise SubmissionError(
+            _("您勾選了有誤的資料列，請選擇「資料有誤」，或取消勾選後再選「資料正確」。"),
+            code="lines_with_correct",
+        )
+    if status == ConfirmationStatus.DISPUTED and not note and not chosen:
+        raise SubmissionError(
+            _("資料有誤時請說明哪裡有誤。請勾選有誤的資料列，或在說明欄寫出哪裡有誤。"),
+            code="note_required",
+        )
     if len(note) > NOTE_MAX:
         raise SubmissionError(
             _("說明最多 %(max)d 字，目前 %(n)d 字。") % {"max": NOTE_MAX, "n": len(note)},
             code="note_too_long",
         )
+    if chosen:
+        known = snapshot_lines(submission, student)
+        if any(line not in known for line in chosen):
+            raise SubmissionError(
+                _("勾選的資料列不在您這次的收訖明細中，請重新整理頁面後再勾選。"),
+                code="line_unknown",
+            )
+        chosen = [line for line in known if line in chosen]  # receipt order
     period = open_period(submission)
     if period is None:
         raise SubmissionError(_("目前不在收訖確認期間內。"), code="period_closed")
@@ -287,16 +317,16 @@ def confirm_receipt(
         if confirmation is None:
             confirmation = ReceiptConfirmation(submission=submission, student=student)
         confirmation.status = status
-        confirmation.note = note if status == ConfirmationStatus.DISPUTED else ""
+        disputed = status == ConfirmationStatus.DISPUTED
+        confirmation.note = note if disputed else ""
+        confirmation.disputed_lines = chosen if disputed else []
         confirmation.save()
         record_event(
             actor=actor,
-            action="receipt.disputed"
-            if status == ConfirmationStatus.DISPUTED
-            else "receipt.confirmed",
+            action="receipt.disputed" if disputed else "receipt.confirmed",
             target=f"submission:{submission.code}",
             student=student,
-            detail={"note": confirmation.note},
+            detail={"note": confirmation.note, "lines": confirmation.disputed_lines},
         )
     return confirmation
 

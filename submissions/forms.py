@@ -37,8 +37,24 @@ class CheckPeriodForm(forms.Form):
     )
 
 
+class LineIdsField(forms.Field):
+    """Every value sent under the field's name (the receipt's per-line checkboxes), as a list
+    of strings. Which ids are valid is the action's rule (``confirm_receipt``)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: object) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value]  # type: ignore[attr-defined]
+
+
 class ConfirmationForm(forms.Form):
-    """No max_length on the note: the action counts characters and names the limit."""
+    """No max_length on the note: the action counts characters and names the limit. ``lines``
+    are the line ids the student ticked (``submissions.lines``); the template renders the
+    checkboxes next to each line of the central record."""
 
     status = forms.ChoiceField(
         label=_("確認結果"),
@@ -49,7 +65,8 @@ class ConfirmationForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("說明（資料有誤時必填，至多 500 字）"),
+        label=_("說明（資料有誤時請勾選有誤的資料列或填寫說明，至多 500 字）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    lines = LineIdsField(label=_("有誤的資料列"), required=False)

@@ -166,7 +166,13 @@ class ConfirmationStatus(models.TextChoices):
 
 
 class ReceiptConfirmation(models.Model):
-    """A student's answer to the receipt: correct, or disputed with a note (§5 step 4)."""
+    """A student's answer to the receipt: correct, or disputed with a note and the lines they
+    marked wrong (RULES.md §3, §5 step 4).
+
+    ``disputed_lines`` is a list of line ids (``submissions.lines``), e.g.
+    ``["course_records:114-1:<course_code>", "outcomes:<item_code>"]``, each one a line the
+    submission carried for the student; empty unless the status is disputed (or resolved).
+    """
 
     submission = models.ForeignKey(
         Submission, on_delete=models.CASCADE, related_name="confirmations"
@@ -174,6 +180,7 @@ class ReceiptConfirmation(models.Model):
     student = models.ForeignKey("schools.Student", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(_("確認結果"), max_length=10, choices=ConfirmationStatus.choices)
     note = models.CharField(_("說明"), max_length=500, blank=True)
+    disputed_lines = models.JSONField(_("有誤的資料列"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_by_submission = models.ForeignKey(
         Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -1,6 +1,7 @@
 """Reads for submission pages, already narrowed by the caller's permission check.
 
-RULES.md §5 (status, receipts, disputes), §3 (check periods), §8.3 (IDs are shown masked).
+RULES.md §5 (status, receipts, disputes and their lines), §3 (check periods), §8.3 (IDs are
+shown masked).
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from django.utils.translation import gettext as _
 from schools.models import School, Student
 
 from .central_client import CentralClient, CentralError
+from .lines import (
+    Line,
+    LineChange,
+    cadre_id,
+    compare,
+    lines_by_student,
+    personal_id,
+    record_id,
+    snapshot_lines,
+)
 from .models import (
     CheckPeriod,
     ConfirmationStatus,
@@ -214,3 +225,101 @@ def fetch_central_records(
             )
         )
     return result, ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Disputed lines (RULES.md §3, §5 step 4)
+
+
+@dataclass
+class LineState:
+    """What the receipt page shows next to one line of the central record: its ``id``,
+    whether the student may tick it (``can_pick``: this submission carried it), whether it is
+    ticked (``checked``), whether the student disputed it in the version this one corrects
+    (``disputed``) and how the correction changed it (``change``: ``changed``, ``added`` or
+    ``""``)."""
+
+    id: str
+    can_pick: bool = False
+    checked: bool = False
+    disputed: bool = False
+    change: str = ""
+
+
+def annotate_lines(
+    central: list[CentralRoster],
+    pickable: set[str],
+    picked: set[str],
+    changes: dict[str, LineChange] | None = None,
+) -> None:
+    """Attach a ``LineState`` as ``"line"`` to every row of ``central`` (and to every cadre
+    record inside a basic row) so the template can render the per-line checkbox and marks."""
+    changes = changes or {}
+
+    def state(line_id: str) -> LineState:
+        change = changes.get(line_id)
+        return LineState(
+            id=line_id,
+            can_pick=line_id in pickable,
+            checked=line_id in picked,
+            disputed=bool(change and change.disputed),
+            change=change.change if change else "",
+        )
+
+    for roster in central:
+        for record in roster.records:
+            if roster.roster == Roster.BASIC:
+                record["line"] = state(personal_id(roster.school_year, roster.semester))
+                for cadre in record.get("cadre_records") or []:
+                    cadre["line"] = state(cadre_id(roster.school_year, roster.semester, cadre))
+            else:
+                record["line"] = state(
+                    record_id(roster.roster, roster.school_year, roster.semester, record)
+                )
+
+
+@dataclass
+class Correction:
+    """The student's dispute of an earlier version that this submission corrected: the
+    earlier ``confirmation`` and every line of both versions with how it changed
+    (``changes``, by line id); ``shown`` lists the disputed or changed ones for the page."""
+
+    confirmation: ReceiptConfirmation
+    changes: dict[str, LineChange]
+
+    @property
+    def shown(self) -> list[LineChange]:
+        disputed = [c for c in self.changes.values() if c.disputed]
+        others = [c for c in self.changes.values() if c.change and not c.disputed]
+        return disputed + others
+
+
+def correction_for(submission: Submission, student: Student) -> Correction | None:
+    """The student's dispute resolved by ``submission`` (a resubmission), compared line by
+    line with the disputed version's snapshots; None when this submission corrects nothing
+    the student disputed."""
+    confirmation = (
+        ReceiptConfirmation.objects.filter(resolved_by_submission=submission, student=student)
+        .select_related("submission")
+        .first()
+    )
+    if confirmation is None:
+        return None
+    before = snapshot_lines(confirmation.submission, student)
+    after = snapshot_lines(submission, student)
+    return Correction(confirmation, compare(before, after, confirmation.disputed_lines))
+
+
+def disputed_line_summaries(
+    submission: Submission, confirmations: list[ReceiptConfirmation]
+) -> dict[int, list[Line | str]]:
+    """For each confirmation with disputed lines: the lines as the submission carried them
+    (roster and main fields), by confirmation pk; an id the snapshots no longer explain is
+    kept as the raw string."""
+    wanted = [c for c in confirmations if c.disputed_lines]
+    by_student = lines_by_student(submission, {c.student_id for c in wanted})
+    result: dict[int, list[Line | str]] = {}
+    for c in wanted:
+        known = by_student.get(c.student_id, {})
+        result[c.pk] = [known.get(line_id, line_id) for line_id in c.disputed_lines]
+    return result

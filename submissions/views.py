@@ -28,7 +28,8 @@ from audit.actions import record_event
 from . import actions, selectors
 from .actions import MIN_CHECK_PERIOD, SubmissionError
 from .forms import CheckPeriodForm, ConfirmationForm, PrecheckForm
-from .models import Roster, Submission, SubmissionStatus
+from .lines import snapshot_lines
+from .models import ConfirmationStatus, Roster, Submission, SubmissionStatus
 from .permissions import (
     access_student_submission,
     access_submission,
@@ -164,6 +165,9 @@ def submission_list(request: AuthedRequest) -> HttpResponse:
 
 def _detail_context(request: AuthedRequest, submission: Submission) -> dict[str, Any]:
     confirmations = list(selectors.list_confirmations(submission))
+    summaries = selectors.disputed_line_summaries(submission, confirmations)
+    for c in confirmations:
+        c.line_summaries = summaries.get(c.pk, [])  # type: ignore[attr-defined]
     periods = list(submission.check_periods.order_by("-opens_at"))
     now = timezone.now()
     return {
@@ -185,7 +189,8 @@ def _detail_context(request: AuthedRequest, submission: Submission) -> dict[str,
 
 def submission_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """One submission: delivery status (polled while active), receipt summary, check periods
-    with a form to open one, students' answers with disputes first, and resubmission."""
+    with a form to open one, students' answers with disputes first (each with the lines the
+    student marked wrong: roster and main fields), and resubmission."""
     submission = access_submission(request.user, code)
     context = _detail_context(request, submission)
     if _is_htmx(request):
@@ -273,10 +278,18 @@ def receipt_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def receipt_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """One submission's receipt for the student: the central database's current record of its
-    rosters, year and semester, and (during the period) marking it 正確 or 有誤 with a note.
-    404 unless the submission carried this student."""
+    rosters, year and semester, and (during the period) marking it 正確 or 有誤 with a
+    checkbox on each wrong line and/or a note (RULES.md §3, §5 step 4). When this submission
+    corrected a version the student disputed, the lines it changed are marked and the disputed
+    ones listed with their new values. 404 unless the submission carried this student."""
     student, submission = access_student_submission(request.user, code)
-    form = ConfirmationForm(request.POST or None)
+    answered = submission.confirmations.filter(student=student).first()
+    initial = (
+        {"status": answered.status, "note": answered.note}
+        if answered is not None and answered.status != ConfirmationStatus.RESOLVED
+        else {}
+    )
+    form = ConfirmationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             actions.confirm_receipt(
@@ -285,6 +298,7 @@ def receipt_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
                 student=student,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
+                lines=form.cleaned_data["lines"],
             )
         except PermissionDenied:
             raise Http404 from None
@@ -295,6 +309,24 @@ def receipt_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
             return redirect("submissions:receipt", code=submission.code)
     receipt = selectors.get_student_receipt(submission, student)
     central, central_error = selectors.fetch_central_records(student, submission)
+    mine = snapshot_lines(submission, student)
+    if form.is_bound:
+        picked = set(request.POST.getlist("lines"))
+    elif receipt.confirmation is not None:
+        picked = set(receipt.confirmation.disputed_lines)
+    else:
+        picked = set()
+    correction = selectors.correction_for(submission, student)
+    selectors.annotate_lines(
+        central,
+        pickable=set(mine) if receipt.can_answer else set(),
+        picked=picked,
+        changes=correction.changes if correction else None,
+    )
+    my_lines = [
+        mine.get(line_id, line_id)
+        for line_id in (receipt.confirmation.disputed_lines if receipt.confirmation else [])
+    ]
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -306,6 +338,10 @@ def receipt_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
             "central": central,
             "central_error": central_error,
             "form": form,
+            "my_lines": my_lines,
+            "correction": correction,
+            "can_pick": receipt.can_answer and bool(mine),
+            "lines_col": (receipt.can_answer and bool(mine)) or correction is not None,
         },
         status=status,
     )
