@@ -78,6 +78,12 @@ def test_precheck_fix_submit_dispute_one_line_correct_resubmit(
     page.click("input[name=_save]")
     page.goto(base + PRECHECK)
     expect(page.get_by_test_id("count-errors")).to_have_text("0")
+    # Notes (category 8/9 rows left out) are folded away; open, they fit a phone.
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.get_by_test_id("infos").locator("summary").click()
+    expect(page.get_by_test_id("info-rows")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # 2. Submit: built, delivered and accepted with a receipt per student.
     page.get_by_test_id("submit-form").get_by_role("button", name="提交中央資料庫").click()
@@ -111,6 +117,14 @@ def test_precheck_fix_submit_dispute_one_line_correct_resubmit(
     disputed = page.get_by_test_id(f"confirmation-{student.student_number}")
     expect(disputed.get_by_test_id("disputed-lines")).to_contain_text(subject)
     expect(disputed).to_contain_text("成績應為 78.0")
+    expect(disputed.get_by_test_id("fix-line")).to_have_attribute(
+        "href", f"/admin/schools/courserecord/{record.pk}/change/"
+    )
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(screenshot_dir / "central-disputes-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     CourseRecord.objects.filter(pk=record.pk).update(score=Decimal("78.0"))
     page.get_by_test_id("resubmit-form").get_by_role("button").click()
     second = Submission.objects.get(school_year=113, semester=2, version=2)

@@ -8,9 +8,11 @@ result (STYLE.md). Refusals raise ``PermissionDenied`` (views turn it into 404) 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +30,7 @@ from .models import (
     ConfirmationStatus,
     ReceiptConfirmation,
     Roster,
+    Snapshot,
     Submission,
     SubmissionStatus,
 )
@@ -118,11 +121,8 @@ def submit_rosters(
         latest = previous.version if previous else 0
         if expected_version is not None and expected_version != latest:
             raise SubmissionError(
-                _(
-                    "這組名冊在您預檢之後已提交第 %(version)d 版（您預檢時看到的是第 "
-                    "%(expected)d 版）；請重新預檢，確認後再提交。"
-                )
-                % {"version": latest, "expected": expected_version},
+                _("這組名冊在您預檢之後已提交第 %(version)d 版；請重新預檢，確認後再提交。")
+                % {"version": latest},
                 code="stale_precheck",
             )
         submission = Submission.objects.create(
@@ -178,7 +178,8 @@ def open_check_period(
 
     Raises SubmissionError: ``not_accepted``, ``period_order``, ``period_too_short`` (naming
     the 3-day minimum and the length given), ``period_remaining_too_short`` (a start in the
-    past leaving under 3 days from now, naming what is left). Audit ``check_period.opened``.
+    past leaving under 3 days from now, naming what is left), ``period_overlap`` (another
+    period of this submission overlaps, naming it). Audit ``check_period.opened``.
     """
     _require_registrar(actor, submission.school)
     if submission.status != SubmissionStatus.ACCEPTED:
@@ -210,6 +211,27 @@ def open_check_period(
             code="period_remaining_too_short",
         )
     with transaction.atomic():
+        # One period at a time per submission: lock the row so two tabs cannot both add one.
+        Submission.objects.select_for_update().filter(pk=submission.pk).first()
+        overlapping = (
+            CheckPeriod.objects.filter(
+                submission=submission, opens_at__lt=closes_at, closes_at__gt=opens_at
+            )
+            .order_by("opens_at")
+            .first()
+        )
+        if overlapping is not None:
+            raise SubmissionError(
+                _(
+                    "這個提交已有收訖確認期間 %(opens)s – %(closes)s（臺北時間），與新設定的期間"
+                    "重疊；同一時間只能有一個確認期間。"
+                )
+                % {
+                    "opens": timezone.localtime(overlapping.opens_at).strftime("%Y-%m-%d %H:%M"),
+                    "closes": timezone.localtime(overlapping.closes_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                code="period_overlap",
+            )
         period = CheckPeriod.objects.create(
             submission=submission, opens_at=opens_at, closes_at=closes_at, created_by=actor
         )
@@ -331,12 +353,31 @@ def confirm_receipt(
     return confirmation
 
 
+def _changed_since(submission: Submission, students: Sequence[Student]) -> bool:
+    """Whether any roster row or file of ``students`` differs from what ``submission`` sent
+    (its snapshots), compared as the JSON the package carries."""
+    from .rosters import rows_for
+
+    sent = {
+        (snap.student_id, snap.roster): (snap.records, snap.files)
+        for snap in Snapshot.objects.filter(submission=submission, student__in=students)
+    }
+    for student in students:
+        for roster in submission.rosters:
+            rows = rows_for(roster, student, submission.school_year, submission.semester)
+            now = json.loads(json.dumps([rows.records, rows.files], cls=DjangoJSONEncoder))
+            if now != list(sent.get((student.pk, roster), ([], []))):
+                return True
+    return False
+
+
 def resubmit_disputed(*, actor: User, submission: Submission) -> Submission:
     """Resubmit a new version for the students who disputed ``submission`` (RULES.md §5 step
     4): a new Submission of the same year, semester and rosters restricted to them (the
     pre-check runs on them first), and their confirmations marked resolved by it.
 
-    Raises PermissionDenied, or SubmissionError ``no_disputes`` / ``precheck_errors``. Audit
+    Raises PermissionDenied, or SubmissionError ``no_disputes`` / ``nothing_changed`` (the
+    disputed students' data is exactly what was sent) / ``precheck_errors``. Audit
     ``submission.created`` and ``receipt.resolved``.
     """
     _require_registrar(actor, submission.school)
@@ -352,6 +393,15 @@ def resubmit_disputed(*, actor: User, submission: Submission) -> Submission:
         if not disputed:
             raise SubmissionError(_("沒有待處理的資料有誤回報。"), code="no_disputes")
         students = sorted({c.student for c in disputed}, key=lambda s: s.student_number)
+        if not _changed_since(submission, students):
+            raise SubmissionError(
+                _(
+                    "回報資料有誤的 %(n)d 位學生，資料與第 %(version)d 版完全相同；"
+                    "請先更正資料，再重新提交。"
+                )
+                % {"n": len(students), "version": submission.version},
+                code="nothing_changed",
+            )
         new = submit_rosters(
             actor=actor,
             school=submission.school,

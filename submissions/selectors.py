@@ -323,3 +323,46 @@ def disputed_line_summaries(
         known = by_student.get(c.student_id, {})
         result[c.pk] = [known.get(line_id, line_id) for line_id in c.disputed_lines]
     return result
+
+
+def line_fix_url(student: Student, line: Line | str) -> str:
+    """Where staff correct one disputed line (RULES.md §5 step 4): the admin form of the very
+    course record, cadre record or student; the student's cabinet for outcomes and
+    performances (items the student keeps). Falls back to the student's course records in the
+    admin when the row cannot be found any more."""
+    from django.urls import reverse
+
+    from schools.models import CadreRecord, CourseRecord
+
+    line_id = line.id if isinstance(line, Line) else str(line)
+    roster, _sep, rest = line_id.partition(":")
+    term, _sep, key = rest.partition(":")
+    year, _sep, semester = term.partition("-")
+    found: object | None = None
+    if roster == Roster.COURSE_RECORDS and year.isdigit() and semester.isdigit():
+        found = CourseRecord.objects.filter(
+            student=student,
+            offering__term__school_year=int(year),
+            offering__term__semester=int(semester),
+            offering__course__code=key,
+        ).first()
+    elif roster == Roster.BASIC and key == "personal":
+        found = student
+    elif roster == Roster.BASIC and key.startswith("cadre:"):
+        start, _sep, more = key.removeprefix("cadre:").partition("|")
+        unit, _sep, title = more.partition("|")
+        try:
+            start_date = datetime.date.fromisoformat(start)
+        except ValueError:
+            start_date = None
+        if start_date is not None:
+            found = CadreRecord.objects.filter(
+                student=student, start_date=start_date, unit_name=unit, position_title=title
+            ).first()
+    elif roster in (Roster.OUTCOMES, Roster.PERFORMANCES):
+        return reverse("portfolios:student_cabinet", args=[student.code])
+    if found is not None:
+        meta = found._meta  # type: ignore[attr-defined]
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[found.pk])  # type: ignore[attr-defined]
+    changelist = reverse("admin:schools_courserecord_changelist")
+    return f"{changelist}?q={student.student_number}"

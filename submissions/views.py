@@ -167,7 +167,9 @@ def _detail_context(request: AuthedRequest, submission: Submission) -> dict[str,
     confirmations = list(selectors.list_confirmations(submission))
     summaries = selectors.disputed_line_summaries(submission, confirmations)
     for c in confirmations:
-        c.line_summaries = summaries.get(c.pk, [])  # type: ignore[attr-defined]
+        c.line_summaries = [  # type: ignore[attr-defined]
+            (line, selectors.line_fix_url(c.student, line)) for line in summaries.get(c.pk, [])
+        ]
     periods = list(submission.check_periods.order_by("-opens_at"))
     now = timezone.now()
     return {

@@ -14,7 +14,7 @@ from accounts.models import Role, RoleAssignment
 from audit.models import AuditEvent
 from central.actions import register_school
 from guardians.tests.factories import GuardianshipFactory
-from schools.models import CourseRecord
+from schools.models import CadreRecord, CourseRecord
 from submissions.actions import submit_rosters
 from submissions.lines import Line, compare, snapshot_lines
 from submissions.models import (
@@ -268,6 +268,11 @@ def test_dispute_one_line_staff_see_it_resubmit_and_the_student_sees_the_correct
     assert "國語文" not in row
     assert "應為 98.5 分" in row
     assert f"/admin/schools/student/{disputer.pk}/change/" in row
+    # "更正這筆" opens the admin form of exactly that course record.
+    math_record = CourseRecord.objects.get(student=disputer, offering=w.math)
+    assert (
+        f'href="/admin/schools/courserecord/{math_record.pk}/change/" data-testid="fix-line"' in row
+    )
     # Fix and resubmit.
     CourseRecord.objects.filter(student=disputer, offering=w.math).update(score=Decimal("98.5"))
     with django_capture_on_commit_callbacks(execute=True):
@@ -307,6 +312,8 @@ def test_a_cadre_line_dispute_is_shown_to_staff(
     client.force_login(w.registrar)
     html = client.get(f"/registrar/submissions/{submission.code}/").content.decode()
     assert "幹部經歷：學生會 會長（2025-09-01 – 2026-01-15）" in html
+    cadre = CadreRecord.objects.get(student=w.students[1], unit_name="學生會")
+    assert f'href="/admin/schools/cadrerecord/{cadre.pk}/change/" data-testid="fix-line"' in html
 
 
 def test_compare_marks_changed_added_removed_and_disputed() -> None:

@@ -101,6 +101,35 @@ def test_check_period_of_3_days_is_opened_and_audited_r3(
     assert AuditEvent.objects.filter(action="check_period.opened", actor=w.registrar).exists()
 
 
+def test_overlapping_check_period_is_refused_and_a_later_one_is_opened(
+    w: World, client, django_capture_on_commit_callbacks
+) -> None:
+    """Two tabs (or a second click) cannot open two periods at once; after the first one, a
+    new period may follow it."""
+    submission = _submit(w, django_capture_on_commit_callbacks)
+    client.force_login(w.registrar)
+    start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    url = f"/registrar/submissions/{submission.code}/check-period/"
+    first = {"opens_at": _local(start), "closes_at": _local(start + datetime.timedelta(days=3))}
+    assert client.post(url, first).status_code == 302
+    overlapping = {
+        "opens_at": _local(start + datetime.timedelta(days=1)),
+        "closes_at": _local(start + datetime.timedelta(days=5)),
+    }
+    resp = client.post(url, overlapping)
+    assert resp.status_code == 400
+    shown = timezone.localtime(start).strftime("%Y-%m-%d %H:%M")
+    assert f"這個提交已有收訖確認期間 {shown} – " in resp.content.decode()
+    assert "重疊；同一時間只能有一個確認期間。" in resp.content.decode()
+    assert CheckPeriod.objects.count() == 1
+    later = {
+        "opens_at": _local(start + datetime.timedelta(days=3)),
+        "closes_at": _local(start + datetime.timedelta(days=6)),
+    }
+    assert client.post(url, later).status_code == 302
+    assert CheckPeriod.objects.count() == 2
+
+
 def test_check_period_started_in_the_past_needs_3_days_left_from_now_r3(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
@@ -361,6 +390,29 @@ def test_resubmit_is_refused_while_the_fix_breaks_the_precheck(
     assert "預檢仍有 1 項錯誤，請修正後再提交。" in resp.content.decode()
     assert Submission.objects.count() == 1
     assert ReceiptConfirmation.objects.get().status == ConfirmationStatus.DISPUTED
+
+
+def test_resubmit_without_a_fix_is_refused_by_name(
+    w: World, client, django_capture_on_commit_callbacks
+) -> None:
+    """Resubmitting data identical to what was disputed would only ask the student again."""
+    first = _submit(w, django_capture_on_commit_callbacks)
+    ReceiptConfirmation.objects.create(
+        submission=first, student=w.students[0], status=ConfirmationStatus.DISPUTED, note="x"
+    )
+    client.force_login(w.registrar)
+    resp = client.post(f"/registrar/submissions/{first.code}/resubmit/", follow=True)
+    assert "回報資料有誤的 1 位學生，資料與第 1 版完全相同；請先更正資料，再重新提交。" in (
+        resp.content.decode()
+    )
+    assert Submission.objects.count() == 1
+    assert ReceiptConfirmation.objects.get().status == ConfirmationStatus.DISPUTED
+    # Once the grade is corrected, the resubmission goes through.
+    CourseRecord.objects.filter(student=w.students[0], offering=w.math).update(score=77)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/registrar/submissions/{first.code}/resubmit/")
+    assert Submission.objects.count() == 2
+    assert ReceiptConfirmation.objects.get().status == ConfirmationStatus.RESOLVED
 
 
 def test_cabinet_links_to_the_receipt_check(w: World, client) -> None:

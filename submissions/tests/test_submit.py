@@ -285,7 +285,7 @@ def test_a_second_tab_cannot_submit_the_same_rosters_again(w: World, client) -> 
     assert first.status_code == 302
     assert Submission.objects.count() == 1
     html = second.content.decode()
-    assert "這組名冊在您預檢之後已提交第 1 版（您預檢時看到的是第 0 版）" in html
+    assert "這組名冊在您預檢之後已提交第 1 版；請重新預檢，確認後再提交。" in html
     assert second.redirect_chain[-1][0].startswith("/registrar/submissions/precheck/?")
     # A fresh pre-check shows version 1, and submitting from it makes version 2.
     page = client.get("/registrar/submissions/precheck/", YEARLY_FORM).content.decode()
