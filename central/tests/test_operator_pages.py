@@ -106,6 +106,11 @@ def test_operator_pages_show_chinese_roster_term_and_refusal_labels(
     assert "<code>truncated</code> not a complete ZIP package" in home
     assert f"{package.school_year} 學年度（整學年）" in home
     assert "第 0 學期" not in home
+    # The unreadable package has no year or version: a dash, and its link says what it is.
+    refused_row = home.split(f"/central/packages/{rejected.package_id}/")[0].rsplit("<tr>", 1)[1]
+    assert ">—</td>" in refused_row
+    assert f'href="/central/packages/{rejected.package_id}/">退件紀錄</a>' in home
+    assert f'href="/central/packages/{package.package_id}/">收訖明細</a>' in home
     detail = client.get(f"/central/packages/{package.package_id}/").content.decode()
     assert "課程學習成果名冊" in detail
     assert "<td>outcomes</td>" not in detail
