@@ -127,6 +127,7 @@ def test_changing_password_clears_the_flag_and_pages_load(new_student: User, cli
     )
 
     assert response.status_code == 302
+    assert response["Location"] == reverse("home")  # on to the person's home, not the form
     new_student.refresh_from_db()
     assert new_student.must_change_password is False
     assert new_student.check_password(NEW_PASSWORD)
