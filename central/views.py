@@ -20,6 +20,9 @@ from . import selectors
 from .models import ReceivedPackage
 
 PAGE_SIZE = 50
+#: Receipt lines (student × roster) per page of a package's receipt: a 3,000-student school
+#: sends 6,000 or more.
+LINES_PER_PAGE = 100
 
 
 def _require_operator(request: AuthedRequest) -> None:
@@ -45,18 +48,21 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 
 def package_detail(request: AuthedRequest, package_id: UUID) -> HttpResponse:
-    """One package's receipt (收訖明細) with masked national IDs, or its refusal reason."""
+    """One package's receipt (收訖明細) with masked national IDs, LINES_PER_PAGE lines a page
+    (``?page=``), or its refusal reason."""
     _require_operator(request)
     try:
         package = selectors.get_package(package_id)
     except ReceivedPackage.DoesNotExist:
         raise Http404 from None
+    page = Paginator((package.receipt or {}).get("students", []), LINES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     lines: list[dict[str, Any]] = [
-        {**line, "national_id": mask_id(line["national_id"])}
-        for line in (package.receipt or {}).get("students", [])
+        {**line, "national_id": mask_id(line["national_id"])} for line in page.object_list
     ]
     return render(
         request,
         "central/package_detail.html",
-        {"package": package, "lines": lines, **_counts(package)},
+        {"package": package, "lines": lines, "page": page, **_counts(package)},
     )

@@ -117,3 +117,24 @@ def test_operator_pages_show_chinese_roster_term_and_refusal_labels(
     assert f"{package.school_year} 學年度（整學年）" in detail
     refusal = client.get(f"/central/packages/{rejected.package_id}/").content.decode()
     assert "資料包不完整" in refusal and "<code>truncated</code>" in refusal
+
+
+def test_a_large_receipt_is_shown_a_page_at_a_time(
+    exchange: Exchange, client: Client, monkeypatch: Any
+) -> None:
+    """A 3,000-student school's receipt has 6,000+ lines: the operator page shows them in
+    pages, with the totals of the whole package."""
+    monkeypatch.setattr("central.views.LINES_PER_PAGE", 1)
+    package = deliver(exchange)  # two students, one roster: two lines
+    client.force_login(operator())
+    url = f"/central/packages/{package.package_id}/"
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert "2 位學生" in first
+    assert "第 1–1 筆，共 2 筆" in first and 'href="?page=2"' in first
+    assert "第 2–2 筆，共 2 筆" in second and 'href="?page=1"' in second
+    ids = [mask_id(s.national_id) for s in exchange.students]
+    assert (ids[0] in first) != (ids[0] in second)
+    assert (ids[1] in first) != (ids[1] in second)
