@@ -1,9 +1,12 @@
 """Browser tests: pytest-playwright on Debian's chromium (no browser download)."""
 
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
 
 # live_server runs Django in a thread while Playwright's sync API runs an event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -44,3 +47,15 @@ def browser_context_args(browser_context_args: dict) -> dict:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+#: The migration that seeds the rule sets and code lists the demo's performances use.
+SEED = import_module("portfolios.migrations.0002_seed_rules_and_codes")
+
+
+@pytest.fixture
+def demo_school() -> None:
+    """The demo school, loaded into the (transactional) test database."""
+    # An earlier transactional test's flush removed what the migrations seeded.
+    SEED.seed(apps, None)
+    call_command("load_demo_school", stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -10,22 +10,19 @@ ingested before its page returns.
 
 import re
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from central.models import CentralRecord, ReceivedPackage
-from schools.demo import DEMO_PASSWORD
+from e2e.helpers import login
 from schools.models import CourseRecord, Student
 from submissions.models import Submission, SubmissionStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SEED = import_module("portfolios.migrations.0002_seed_rules_and_codes")
 PRECHECK = (
     "/registrar/submissions/precheck/?school_year=113&semester=2"
     "&rosters=basic&rosters=course_records"
@@ -33,23 +30,13 @@ PRECHECK = (
 
 
 @pytest.fixture
-def demo_school() -> None:
-    SEED.seed(apps, None)
-    call_command("load_demo_school", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def demo_central(demo_school: None) -> None:
+    """The demo school, registered with the central side (what ``make run`` does)."""
     call_command("central_demo_setup", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
-def login(page: Page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("form.login-form button[type=submit]")
-    expect(page.locator("form.login-form")).to_have_count(0)
-
-
 def test_precheck_fix_submit_dispute_one_line_correct_resubmit(
-    page: Page, live_server, demo_school: None, screenshot_dir: Path
+    page: Page, live_server, demo_central: None, screenshot_dir: Path
 ) -> None:
     base = live_server.url
     student = Student.objects.get(user__username="demo-student")
@@ -67,7 +54,7 @@ def test_precheck_fix_submit_dispute_one_line_correct_resubmit(
     CourseRecord.objects.filter(pk=record.pk).update(score=None)
 
     # 1. The registrar pre-checks, follows the fix link and enters the grade.
-    login(page, base, "demo-registrar")
+    login(page, base, "demo-registrar", new_session=True)
     page.goto(base + PRECHECK)
     expect(page.get_by_test_id("count-errors")).to_have_text("1")
     problem = page.get_by_test_id("problems").locator("tr", has_text=subject)
@@ -99,7 +86,7 @@ def test_precheck_fix_submit_dispute_one_line_correct_resubmit(
     expect(page.get_by_test_id("periods")).to_contain_text("進行中")
 
     # 4. The student disputes exactly the line with the grade.
-    login(page, base, "demo-student")
+    login(page, base, "demo-student", new_session=True)
     page.goto(f"{base}/receipts/")
     page.get_by_role("link", name="核對並確認").first.click()
     row = page.locator(f'tr[data-testid="central-course-{record.offering.course.code}"]')
@@ -112,7 +99,7 @@ def test_precheck_fix_submit_dispute_one_line_correct_resubmit(
     expect(page.get_by_test_id("my-lines")).to_contain_text(subject)
 
     # 5. The registrar sees which line, corrects the grade and resubmits.
-    login(page, base, "demo-registrar")
+    login(page, base, "demo-registrar", new_session=True)
     page.goto(f"{base}/registrar/submissions/{first.code}/")
     disputed = page.get_by_test_id(f"confirmation-{student.student_number}")
     expect(disputed.get_by_test_id("disputed-lines")).to_contain_text(subject)
@@ -141,7 +128,7 @@ def test_precheck_fix_submit_dispute_one_line_correct_resubmit(
     assert CentralRecord.objects.filter(national_id=student.national_id, version=1).exists()
 
     # 6. The student sees the corrected record, the disputed line marked as corrected.
-    login(page, base, "demo-student")
+    login(page, base, "demo-student", new_session=True)
     page.goto(f"{base}/receipts/{second.code}/")
     change = page.get_by_test_id("correction").locator("[data-testid=change]", has_text=subject)
     expect(change).to_contain_text("已更正")

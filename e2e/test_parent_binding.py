@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+from e2e.helpers import login
 from guardians.models import ApplicationState, BindingApplication, Guardianship
 from guardians.tests.factories import (
     SchoolClassFactory,
@@ -68,14 +69,6 @@ def add_student(page: Page, student, relationship: str, folder: Path, name: str)
     shot(page, folder, name)
     page.get_by_role("button", name="下一步").click()
     expect(page.get_by_test_id("chosen-students")).to_be_visible()
-
-
-def login(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", password)
-    page.locator("form.login-form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_parent_binds_two_children_one_approved_one_rejected(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, FilePayload, Page, expect
 
+from e2e.helpers import login
 from files.tests.samples import pdf
 from portfolios.models import CourseOutcome, OutcomeStatus, TickSlot
 from portfolios.tests.crashkit import PASSWORD, build_school
@@ -28,14 +29,6 @@ FIXED_DESCRIPTION = "二次函數圖形的探究報告（補上實驗數據與�
 @pytest.fixture
 def school() -> dict[str, Any]:
     return build_school(1)
-
-
-def login(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login-form button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 def pdf_file(name: str, text: str) -> FilePayload:
@@ -59,7 +52,7 @@ def test_student_uploads_teacher_returns_student_fixes_teacher_certifies_student
     teacher_user = school["teacher"].user.username
 
     # 1. The student uploads a PDF for 數學 and sends it: 待認證.
-    login(page, base, student_user)
+    login(page, base, student_user, PASSWORD)
     page.goto(f"{base}/cabinet/outcomes/new/")
     page.select_option("select[name=course_record]", str(record.code))
     page.fill("textarea[name=description]", FIRST_DESCRIPTION)
@@ -80,7 +73,7 @@ def test_student_uploads_teacher_returns_student_fixes_teacher_certifies_student
     # 2. The teacher (another browser context) returns it with a reason.
     teacher_context: BrowserContext = new_context()
     teacher = teacher_context.new_page()
-    login(teacher, base, teacher_user)
+    login(teacher, base, teacher_user, PASSWORD)
     teacher.goto(f"{base}/teaching/certification/")
     row = teacher.locator(f"#outcome-{outcome.code}")
     expect(row).to_contain_text(FIRST_DESCRIPTION)
@@ -146,7 +139,7 @@ def test_upload_page_fits_a_390px_phone(
     page: Page, live_server: Any, school: dict[str, Any], screenshot_dir: Path
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    login(page, live_server.url, school["students"][0].user.username)
+    login(page, live_server.url, school["students"][0].user.username, PASSWORD)
     page.goto(f"{live_server.url}/cabinet/outcomes/new/")
     expect(page.get_by_role("heading", name="上傳課程學習成果")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")

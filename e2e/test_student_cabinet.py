@@ -1,37 +1,17 @@
 """The demo student logs in and sees the cabinet with real counts (foundation issue)."""
 
 import re
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from e2e.helpers import login
 from portfolios.selectors import get_cabinet_summary
 from portfolios.templatetags.cabinet import mb
-from schools.demo import DEMO_PASSWORD
 from schools.models import CourseRecord, Student
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-#: The migration that seeds the rule sets and code lists the demo's performances use.
-SEED = import_module("portfolios.migrations.0002_seed_rules_and_codes")
-
-
-@pytest.fixture
-def demo_school() -> None:
-    # An earlier transactional test's flush removed what the migrations seeded.
-    SEED.seed(apps, None)
-    call_command("load_demo_school", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-
-def login(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("form.login-form button[type=submit]")
 
 
 def test_demo_student_logs_in_and_sees_cabinet_with_real_counts(

@@ -13,6 +13,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 
@@ -44,6 +45,10 @@ from schools.models import (
 YEAR = 114
 SCHOOL_CODE = "389301"
 _serial = itertools.count(1)
+
+
+if TYPE_CHECKING:
+    from submissions.models import CheckPeriod, Submission
 
 
 def course_code(category: str = "1", attribute: str = "B", subject: str = "01") -> str:
@@ -223,3 +228,37 @@ def build_world() -> World:
     world.add_student("王小明")
     world.add_student("李小華")
     return world
+
+
+def submit_accepted(w: World, capture, rosters: list[str] | None = None, **kwargs) -> Submission:  # type: ignore[no-untyped-def]
+    """Submit ``rosters`` of 114 (semester 1, or 0 for yearly rosters) with the on-commit
+    build and in-process delivery run (``capture`` is django_capture_on_commit_callbacks);
+    asserts the central database accepted it."""
+    from submissions.actions import submit_rosters
+    from submissions.models import SubmissionStatus
+
+    rosters = rosters or ["basic", "course_records"]
+    semester = 0 if set(rosters) <= {"outcomes", "performances"} else 1
+    with capture(execute=True):
+        submission = submit_rosters(
+            actor=w.registrar, school=w.school, school_year=114, semester=semester,
+            rosters=rosters, **kwargs,
+        )  # fmt: skip
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.ACCEPTED, submission.error
+    return submission
+
+
+def open_period(submission: Submission, w: World, days: int = 3) -> CheckPeriod:
+    """A receipt check period that started an hour ago and runs ``days`` days from now."""
+    from django.utils import timezone
+
+    from submissions.models import CheckPeriod
+
+    now = timezone.now()
+    return CheckPeriod.objects.create(
+        submission=submission,
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=days),
+        created_by=w.registrar,
+    )

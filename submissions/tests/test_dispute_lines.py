@@ -15,7 +15,6 @@ from audit.models import AuditEvent
 from central.actions import register_school
 from guardians.tests.factories import GuardianshipFactory
 from schools.models import CadreRecord, CourseRecord
-from submissions.actions import submit_rosters
 from submissions.lines import Line, compare, snapshot_lines
 from submissions.models import (
     CheckPeriod,
@@ -25,7 +24,15 @@ from submissions.models import (
     SubmissionStatus,
 )
 
-from .precheck_world import SCHOOL_CODE, World, build_world, course_code, make_user
+from .precheck_world import (
+    SCHOOL_CODE,
+    World,
+    build_world,
+    course_code,
+    make_user,
+    open_period,
+    submit_accepted,
+)
 
 TOKEN = "test-central-token"  # config/settings/test.py
 MATH = course_code(subject="01")
@@ -43,34 +50,11 @@ def w(db: object) -> World:
     return world
 
 
-def _submit(w: World, capture, rosters: list[str] | None = None, **kwargs) -> Submission:  # type: ignore[no-untyped-def]
-    rosters = rosters or ["basic", "course_records"]
-    semester = 0 if set(rosters) <= {"outcomes", "performances"} else 1
-    with capture(execute=True):
-        submission = submit_rosters(
-            actor=w.registrar, school=w.school, school_year=114, semester=semester,
-            rosters=rosters, **kwargs,
-        )  # fmt: skip
-    submission.refresh_from_db()
-    assert submission.status == SubmissionStatus.ACCEPTED, submission.error
-    return submission
-
-
-def _open_period(submission: Submission, w: World) -> CheckPeriod:
-    now = timezone.now()
-    return CheckPeriod.objects.create(
-        submission=submission,
-        opens_at=now - datetime.timedelta(hours=1),
-        closes_at=now + datetime.timedelta(days=3),
-        created_by=w.registrar,
-    )
-
-
 def test_every_line_of_the_receipt_gets_a_checkbox(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[0].user)
     html = client.get(f"/receipts/{submission.code}/").content.decode()
     for line in (PERSONAL_LINE, CADRE_LINE, MATH_LINE, CHINESE_LINE):
@@ -83,8 +67,10 @@ def test_every_line_of_the_receipt_gets_a_checkbox(
 def test_yearly_rosters_lines_are_the_items_codes(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks, ["outcomes", "performances"])
-    _open_period(submission, w)
+    submission = submit_accepted(
+        w, django_capture_on_commit_callbacks, ["outcomes", "performances"]
+    )
+    open_period(submission, w)
     student = w.students[0]
     lines = snapshot_lines(submission, student)
     outcome = w.outcome_of(student)
@@ -102,8 +88,8 @@ def test_yearly_rosters_lines_are_the_items_codes(
 def test_a_dispute_needs_a_line_or_a_note(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[0].user)
     resp = client.post(f"/receipts/{submission.code}/", {"status": "disputed", "note": " "})
     assert resp.status_code == 400
@@ -117,8 +103,8 @@ def test_a_dispute_needs_a_line_or_a_note(
 def test_one_line_without_a_note_is_a_dispute(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     student = w.students[0]
     client.force_login(student.user)
     resp = client.post(
@@ -143,8 +129,8 @@ def test_one_line_without_a_note_is_a_dispute(
 def test_lines_with_correct_are_refused(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[0].user)
     resp = client.post(f"/receipts/{submission.code}/", {"status": "correct", "lines": [MATH_LINE]})
     assert resp.status_code == 400
@@ -165,8 +151,8 @@ def test_lines_with_correct_are_refused(
 def test_a_forged_line_is_refused_and_nothing_is_stored(
     w: World, client, forged: str, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[0].user)
     resp = client.post(
         f"/receipts/{submission.code}/",
@@ -181,8 +167,10 @@ def test_a_forged_line_is_refused_and_nothing_is_stored(
 def test_another_students_line_is_refused(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks, ["outcomes", "performances"])
-    _open_period(submission, w)
+    submission = submit_accepted(
+        w, django_capture_on_commit_callbacks, ["outcomes", "performances"]
+    )
+    open_period(submission, w)
     mine, theirs = w.students
     their_outcome = f"outcomes:{w.outcome_of(theirs).code}"
     client.force_login(mine.user)
@@ -197,8 +185,8 @@ def test_another_students_line_is_refused(
 def test_someone_elses_receipt_is_404_with_lines(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    only_first = _submit(w, django_capture_on_commit_callbacks, students=[w.students[0]])
-    _open_period(only_first, w)
+    only_first = submit_accepted(w, django_capture_on_commit_callbacks, students=[w.students[0]])
+    open_period(only_first, w)
     client.force_login(w.students[1].user)
     resp = client.post(
         f"/receipts/{only_first.code}/", {"status": "disputed", "lines": [MATH_LINE]}
@@ -210,7 +198,7 @@ def test_someone_elses_receipt_is_404_with_lines(
 def test_outside_the_period_a_line_dispute_is_refused(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     now = timezone.now()
     CheckPeriod.objects.create(
         submission=submission,
@@ -230,8 +218,8 @@ def test_outside_the_period_a_line_dispute_is_refused(
 
 
 def test_a_parent_cannot_dispute(w: World, client, django_capture_on_commit_callbacks) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     parent = make_user("p")
     GuardianshipFactory.create(parent=parent, student=w.students[0])
     RoleAssignment.objects.get_or_create(user=parent, role=Role.PARENT, school=w.school)
@@ -247,8 +235,8 @@ def test_a_parent_cannot_dispute(w: World, client, django_capture_on_commit_call
 def test_dispute_one_line_staff_see_it_resubmit_and_the_student_sees_the_correction(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    first = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(first, w)
+    first = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(first, w)
     disputer = w.students[0]
     # The student ticks the math line only.
     client.force_login(disputer.user)
@@ -283,7 +271,7 @@ def test_dispute_one_line_staff_see_it_resubmit_and_the_student_sees_the_correct
     html = client.get(f"/registrar/submissions/{first.code}/").content.decode()
     assert "學期學業成績 88.5" in html
     # The student's receipt of version 2 marks the corrected line.
-    _open_period(second, w)
+    open_period(second, w)
     client.force_login(disputer.user)
     html = client.get(f"/receipts/{second.code}/").content.decode()
     panel = html.split('data-testid="correction"')[1].split("</section>")[0]
@@ -305,8 +293,8 @@ def test_dispute_one_line_staff_see_it_resubmit_and_the_student_sees_the_correct
 def test_a_cadre_line_dispute_is_shown_to_staff(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[1].user)
     client.post(f"/receipts/{submission.code}/", {"status": "disputed", "lines": [CADRE_LINE]})
     client.force_login(w.registrar)
@@ -335,8 +323,8 @@ def test_compare_marks_changed_added_removed_and_disputed() -> None:
 def test_the_earlier_answer_is_shown_in_the_form(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[0].user)
     client.post(
         f"/receipts/{submission.code}/",

@@ -15,7 +15,6 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from central.actions import register_school
 from schools.models import CourseRecord
-from submissions.actions import submit_rosters
 from submissions.models import (
     CheckPeriod,
     ConfirmationStatus,
@@ -24,7 +23,15 @@ from submissions.models import (
     SubmissionStatus,
 )
 
-from .precheck_world import SCHOOL_CODE, World, build_world, course_code, make_user
+from .precheck_world import (
+    SCHOOL_CODE,
+    World,
+    build_world,
+    course_code,
+    make_user,
+    open_period,
+    submit_accepted,
+)
 
 TOKEN = "test-central-token"  # config/settings/test.py
 
@@ -36,31 +43,8 @@ def w(db: object) -> World:
     return world
 
 
-def _submit(w: World, capture, rosters: list[str] | None = None, **kwargs) -> Submission:  # type: ignore[no-untyped-def]
-    rosters = rosters or ["basic", "course_records"]
-    semester = 0 if set(rosters) <= {"outcomes", "performances"} else 1
-    with capture(execute=True):
-        submission = submit_rosters(
-            actor=w.registrar, school=w.school, school_year=114, semester=semester,
-            rosters=rosters, **kwargs,
-        )  # fmt: skip
-    submission.refresh_from_db()
-    assert submission.status == SubmissionStatus.ACCEPTED, submission.error
-    return submission
-
-
 def _local(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
-
-
-def _open_period(submission: Submission, w: World, days: int = 3) -> CheckPeriod:
-    now = timezone.now()
-    return CheckPeriod.objects.create(
-        submission=submission,
-        opens_at=now - datetime.timedelta(hours=1),
-        closes_at=now + datetime.timedelta(days=days),
-        created_by=w.registrar,
-    )
 
 
 # --- check period -----------------------------------------------------------------------------
@@ -69,7 +53,7 @@ def _open_period(submission: Submission, w: World, days: int = 3) -> CheckPeriod
 def test_check_period_shorter_than_3_days_is_refused_r3(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     client.force_login(w.registrar)
     start = timezone.now().replace(second=0, microsecond=0)
     resp = client.post(
@@ -87,7 +71,7 @@ def test_check_period_shorter_than_3_days_is_refused_r3(
 def test_check_period_of_3_days_is_opened_and_audited_r3(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     client.force_login(w.registrar)
     # From the next whole minute: a start already past would have to leave 3 days from now.
     start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
@@ -106,7 +90,7 @@ def test_overlapping_check_period_is_refused_and_a_later_one_is_opened(
 ) -> None:
     """Two tabs (or a second click) cannot open two periods at once; after the first one, a
     new period may follow it."""
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     client.force_login(w.registrar)
     start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
     url = f"/registrar/submissions/{submission.code}/check-period/"
@@ -134,7 +118,7 @@ def test_check_period_started_in_the_past_needs_3_days_left_from_now_r3(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
     """Four days long but started two days ago: only 2 days 12 hours are left for students."""
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     client.force_login(w.registrar)
     now = timezone.localtime().replace(second=30, microsecond=0)
     with time_machine.travel(now, tick=False):
@@ -156,7 +140,7 @@ def test_check_period_started_in_the_past_needs_3_days_left_from_now_r3(
 def test_check_period_started_in_the_past_with_3_days_left_is_opened_r3(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     client.force_login(w.registrar)
     now = timezone.localtime().replace(second=30, microsecond=0)
     with time_machine.travel(now, tick=False):
@@ -177,7 +161,9 @@ def test_accepted_submission_without_a_period_prompts_to_open_one(
     """E.g. a resubmitted v2: accepted, no period yet — the page says so and links to the form;
     once a period is open (or still to come) the prompt is gone. A yearly submission's title
     reads 整學年, never 第 0 學期."""
-    submission = _submit(w, django_capture_on_commit_callbacks, ["outcomes", "performances"])
+    submission = submit_accepted(
+        w, django_capture_on_commit_callbacks, ["outcomes", "performances"]
+    )
     client.force_login(w.registrar)
     url = f"/registrar/submissions/{submission.code}/"
     html = client.get(url).content.decode()
@@ -191,7 +177,7 @@ def test_accepted_submission_without_a_period_prompts_to_open_one(
     assert "第 0 學期" not in html
     listing = client.get("/registrar/submissions/").content.decode()
     assert "114 學年度（整學年）" in listing and "第 0 學期" not in listing
-    _open_period(submission, w)
+    open_period(submission, w)
     assert 'data-testid="period-prompt"' not in client.get(url).content.decode()
 
 
@@ -218,9 +204,9 @@ def test_check_period_needs_an_accepted_submission(w: World, client) -> None:
 def test_student_sees_what_the_central_database_holds_with_masked_id(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    yearly = _submit(w, django_capture_on_commit_callbacks, ["outcomes", "performances"])
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    yearly = submit_accepted(w, django_capture_on_commit_callbacks, ["outcomes", "performances"])
+    open_period(submission, w)
     student = w.students[0]
     client.force_login(student.user)
     html = client.get(f"/receipts/{submission.code}/").content.decode()
@@ -240,8 +226,8 @@ def test_student_sees_what_the_central_database_holds_with_masked_id(
 def test_student_disputes_with_a_required_note(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[0].user)
     url = f"/receipts/{submission.code}/"
     resp = client.post(url, {"status": "disputed", "note": "  "})
@@ -262,8 +248,8 @@ def test_student_disputes_with_a_required_note(
 
 
 def test_student_marks_correct(w: World, client, django_capture_on_commit_callbacks) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(submission, w)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(submission, w)
     client.force_login(w.students[1].user)
     resp = client.post(f"/receipts/{submission.code}/", {"status": "correct", "note": ""})
     assert resp.status_code == 302
@@ -273,7 +259,7 @@ def test_student_marks_correct(w: World, client, django_capture_on_commit_callba
 def test_outside_the_period_the_receipt_is_read_only_with_its_dates(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     now = timezone.now()
     period = CheckPeriod.objects.create(
         submission=submission,
@@ -294,8 +280,8 @@ def test_outside_the_period_the_receipt_is_read_only_with_its_dates(
 def test_a_submission_that_did_not_carry_the_student_is_404(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    only_first = _submit(w, django_capture_on_commit_callbacks, students=[w.students[0]])
-    _open_period(only_first, w)
+    only_first = submit_accepted(w, django_capture_on_commit_callbacks, students=[w.students[0]])
+    open_period(only_first, w)
     client.force_login(w.students[1].user)
     assert client.get(f"/receipts/{only_first.code}/").status_code == 404
     resp = client.post(f"/receipts/{only_first.code}/", {"status": "disputed", "note": "x"})
@@ -307,7 +293,7 @@ def test_a_submission_that_did_not_carry_the_student_is_404(
 def test_receipt_pages_are_for_students_only(
     w: World, client, who: str, django_capture_on_commit_callbacks
 ) -> None:
-    submission = _submit(w, django_capture_on_commit_callbacks)
+    submission = submit_accepted(w, django_capture_on_commit_callbacks)
     user = {"registrar": w.registrar, "teacher": w.teacher.user, "nobody": make_user("n")}[who]
     client.force_login(user)
     assert client.get("/receipts/").status_code == 404
@@ -320,8 +306,8 @@ def test_receipt_pages_are_for_students_only(
 def test_dispute_fix_resubmit_new_receipt_and_the_student_sees_the_correction_r5_4(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    first = _submit(w, django_capture_on_commit_callbacks)
-    _open_period(first, w)
+    first = submit_accepted(w, django_capture_on_commit_callbacks)
+    open_period(first, w)
     disputer, other = w.students
     # The student disputes one line.
     client.force_login(disputer.user)
@@ -352,7 +338,7 @@ def test_dispute_fix_resubmit_new_receipt_and_the_student_sees_the_correction_r5
     assert ReceiptConfirmation.objects.get(student=other).status == ConfirmationStatus.CORRECT
     assert AuditEvent.objects.filter(action="receipt.resolved").exists()
     # The student sees the corrected record (the central database's version 2).
-    _open_period(second, w)
+    open_period(second, w)
     client.force_login(disputer.user)
     html = client.get(f"/receipts/{second.code}/").content.decode()
     central = html.split('data-testid="central-course_records-114-1"')[1]
@@ -370,7 +356,7 @@ def test_dispute_fix_resubmit_new_receipt_and_the_student_sees_the_correction_r5
 def test_resubmit_without_disputes_is_refused(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    first = _submit(w, django_capture_on_commit_callbacks)
+    first = submit_accepted(w, django_capture_on_commit_callbacks)
     client.force_login(w.registrar)
     resp = client.post(f"/registrar/submissions/{first.code}/resubmit/", follow=True)
     assert "沒有待處理的資料有誤回報。" in resp.content.decode()
@@ -380,7 +366,7 @@ def test_resubmit_without_disputes_is_refused(
 def test_resubmit_is_refused_while_the_fix_breaks_the_precheck(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
-    first = _submit(w, django_capture_on_commit_callbacks)
+    first = submit_accepted(w, django_capture_on_commit_callbacks)
     ReceiptConfirmation.objects.create(
         submission=first, student=w.students[0], status=ConfirmationStatus.DISPUTED, note="x"
     )
@@ -396,7 +382,7 @@ def test_resubmit_without_a_fix_is_refused_by_name(
     w: World, client, django_capture_on_commit_callbacks
 ) -> None:
     """Resubmitting data identical to what was disputed would only ask the student again."""
-    first = _submit(w, django_capture_on_commit_callbacks)
+    first = submit_accepted(w, django_capture_on_commit_callbacks)
     ReceiptConfirmation.objects.create(
         submission=first, student=w.students[0], status=ConfirmationStatus.DISPUTED, note="x"
     )
